@@ -1,0 +1,5 @@
+package database
+
+import "github.com/zonkvm/zonkvmd/internal/dispatch"
+
+func (s *Service) registerOrders(t *dispatch.Table) {}

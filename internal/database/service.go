@@ -1,0 +1,20 @@
+// Package database is the cloud-database (云数据库) business: section 八 of the API document.
+package database
+
+import (
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+// Service serves the cloud-database (云数据库) actions.
+type Service struct {
+	DB  *postgres.DB
+	Box *secret.Box // opens the passwords kept at rest
+}
+
+// Register puts this business's actions into the table.
+func (s *Service) Register(t *dispatch.Table) {
+	s.registerCatalog(t)
+	s.registerOrders(t)
+}

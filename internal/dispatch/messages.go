@@ -1,0 +1,62 @@
+package dispatch
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Error is an answer for the reseller: code 0 with Msg. Status is the HTTP
+// status (200 for every API outcome except throttling).
+type Error struct {
+	Msg    string
+	Status int
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func msg(s string) *Error { return &Error{Msg: s, Status: http.StatusOK} }
+
+// The API's messages: the only texts a reseller ever reads. Everything else
+// becomes ErrBusy, with the details in the log.
+var (
+	ErrMissingParams    = msg("缺少必要参数")
+	ErrForbidden        = msg("权限不足")
+	ErrBadRequest       = msg("请求错误")
+	ErrNotOpen          = msg("暂未开放")
+	ErrBusy             = msg("系统繁忙,请稍后再试")
+	ErrTooFrequent      = &Error{Msg: "请求过于频繁", Status: http.StatusTooManyRequests}
+	ErrBodyTooLarge     = msg("请求体过大")
+	ErrLineNotFound     = msg("该线路节点不存在或已下架")
+	ErrNoBalance        = msg("余额不足")
+	ErrOrderNotFound    = msg("未找到产品记录")
+	ErrRefundExpired    = msg("产品超出可退款时间")
+	ErrOrderExists      = msg("订单号已存在")
+	ErrStatusAbnormal   = msg("业务状态异常")
+	ErrOperationRunning = msg("有操作正在进行中")
+	ErrOutOfStock       = msg("库存不足")
+	ErrCouponUnusable   = msg("优惠券不可用")
+	ErrPackageNotFound  = msg("套餐不存在")
+	ErrUpgradeHigher    = msg("只能升级到更高配置")
+)
+
+// ParamError is the answer for a parameter that is present but invalid:
+// "参数错误: <name> <why>", the name spelled as the API spells it.
+func ParamError(name, why string) *Error {
+	return msg("参数错误: " + name + " " + why)
+}
+
+// MissingParam is the answer for a required parameter that is absent:
+// "缺少必要参数: <name>".
+func MissingParam(name string) *Error {
+	return msg(ErrMissingParams.Msg + ": " + name)
+}
+
+// asAPIError returns the reseller-facing error inside err, or nil when err
+// is internal (and must be hidden behind ErrBusy).
+func asAPIError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}

@@ -1,0 +1,20 @@
+// Package hosting is the web hosting (虚拟主机) business: section 七 of the API document.
+package hosting
+
+import (
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+// Service serves the web hosting (虚拟主机) actions.
+type Service struct {
+	DB  *postgres.DB
+	Box *secret.Box // opens the passwords kept at rest
+}
+
+// Register puts this business's actions into the table.
+func (s *Service) Register(t *dispatch.Table) {
+	s.registerCatalog(t)
+	s.registerOrders(t)
+}

@@ -1,0 +1,5 @@
+package idc
+
+import "github.com/zonkvm/zonkvmd/internal/dispatch"
+
+func (s *Service) registerCatalog(t *dispatch.Table) {}

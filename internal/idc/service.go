@@ -1,0 +1,20 @@
+// Package idc is the colocation (服务器托管, IDC) business: section 六 (托管子接口) of the API document.
+package idc
+
+import (
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+// Service serves the colocation (服务器托管, IDC) actions.
+type Service struct {
+	DB  *postgres.DB
+	Box *secret.Box // opens the passwords kept at rest
+}
+
+// Register puts this business's actions into the table.
+func (s *Service) Register(t *dispatch.Table) {
+	s.registerCatalog(t)
+	s.registerOrders(t)
+}

@@ -1,0 +1,130 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/golang-migrate/migrate/v4"
+	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/zonkvm/zonkvmd/migrations"
+)
+
+// ErrSchemaOld is returned by CheckSchema when the database has not been
+// migrated to the version this binary was built with.
+var ErrSchemaOld = errors.New("database schema is not current: run `zonkvmd migrate` (or serve --migrate)")
+
+// SchemaVersion is the newest migration embedded in this binary.
+func SchemaVersion() uint {
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		panic(fmt.Sprintf("postgres: read embedded migrations: %v", err))
+	}
+	var versions []int
+	for _, e := range entries {
+		head, _, ok := strings.Cut(e.Name(), "_")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.Atoi(head); err == nil {
+			versions = append(versions, v)
+		}
+	}
+	sort.Ints(versions)
+	if len(versions) == 0 {
+		return 0
+	}
+	return uint(versions[len(versions)-1])
+}
+
+// newMigrator builds a golang-migrate instance over the embedded files and a
+// connection of db's pool. Close it with closeMigrator.
+func newMigrator(db *DB) (*migrate.Migrate, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations source: %w", err)
+	}
+	sqlDB := stdlib.OpenDBFromPool(db)
+	drv, err := migratepgx.WithInstance(sqlDB, &migratepgx.Config{})
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("postgres: migrations driver: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", drv)
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return m, nil
+}
+
+func closeMigrator(m *migrate.Migrate) {
+	_, _ = m.Close()
+}
+
+// MigrateUp applies every pending migration. golang-migrate takes an
+// advisory lock, so daemons started together do not race.
+func MigrateUp(ctx context.Context, db *DB) error {
+	m, err := newMigrator(db)
+	if err != nil {
+		return err
+	}
+	defer closeMigrator(m)
+	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("postgres.MigrateUp: %w", err)
+	}
+	return nil
+}
+
+// MigrateDown reverts n migrations (n >= 1).
+func MigrateDown(ctx context.Context, db *DB, n int) error {
+	if n < 1 {
+		return fmt.Errorf("postgres.MigrateDown: N must be at least 1, got %d", n)
+	}
+	m, err := newMigrator(db)
+	if err != nil {
+		return err
+	}
+	defer closeMigrator(m)
+	if err := m.Steps(-n); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("postgres.MigrateDown: %w", err)
+	}
+	return nil
+}
+
+// Version returns the database's schema version and whether a migration
+// failed half-way (dirty). A database never migrated is version 0.
+func Version(ctx context.Context, db *DB) (version uint, dirty bool, err error) {
+	err = db.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+	if SQLState(err) == "42P01" || NoRows(err) { // undefined_table, or empty
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("postgres.Version: %w", err)
+	}
+	return version, dirty, nil
+}
+
+// CheckSchema returns nil when the database is at this binary's schema
+// version and clean, ErrSchemaOld (wrapped, with both versions) otherwise.
+func CheckSchema(ctx context.Context, db *DB) error {
+	v, dirty, err := Version(ctx, db)
+	if err != nil {
+		return err
+	}
+	want := SchemaVersion()
+	if dirty {
+		return fmt.Errorf("schema version %d is dirty (a migration failed half-way): %w", v, ErrSchemaOld)
+	}
+	if v != want {
+		return fmt.Errorf("schema version %d, this binary needs %d: %w", v, want, ErrSchemaOld)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+// Package postgres is zonkvmd's PostgreSQL plumbing: the connection pool,
+// transactions as closures, the embedded schema migrations, the private
+// cluster that runs when no DATABASE_URL is given, and the errors the rest of
+// the code tests for. Business packages write their own SQL; this package
+// only carries it.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is the pool every service shares.
+type DB = pgxpool.Pool
+
+// Querier is what both a pool and a transaction offer; helpers that may run
+// inside or outside a transaction take one.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Open connects a pool to url and checks that the server answers. It returns
+// an error naming the problem (never the password) when the URL is malformed
+// or the server cannot be reached.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Open: parse DATABASE_URL: %w", errors.New(redactParseError(err)))
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "zonkvmd"
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres.Open: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres.Open: ping: %w", err)
+	}
+	return pool, nil
+}
+
+// redactParseError keeps pgx's message but never a DSN it may quote.
+func redactParseError(err error) string {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return "invalid connection string"
+	}
+	return "invalid connection string"
+}
+
+// ErrNotFound is returned by helpers whose row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// NoRows reports whether err means "no row", from pgx or from this package.
+func NoRows(err error) bool {
+	return errors.Is(err, pgx.ErrNoRows) || errors.Is(err, ErrNotFound)
+}
+
+// SQLState returns the SQLSTATE of a PostgreSQL error, or "".
+func SQLState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+// Constraint returns the name of the constraint a PostgreSQL error names, or "".
+func Constraint(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName
+	}
+	return ""
+}
+
+// SQLSTATEs this code reacts to.
+const (
+	StateUniqueViolation      = "23505"
+	StateCheckViolation       = "23514"
+	StateForeignKeyViolation  = "23503"
+	StateSerializationFailure = "40001"
+	StateDeadlockDetected     = "40P01"
+)
