@@ -1,5 +1,87 @@
 package database
 
-import "github.com/zonkvm/zonkvmd/internal/dispatch"
+import (
+	"fmt"
 
-func (s *Service) registerOrders(t *dispatch.Table) {}
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zonkvm/zonkvmd/internal/apitype"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/orderquery"
+)
+
+// registerOrders serves getsql (one order) and sql_orders (a page of them),
+// both answering the fields of getsql.
+func (s *Service) registerOrders(t *dispatch.Table) {
+	s.orderQuery().Register(t, s.DB, "getsql", "sql_orders")
+}
+
+// sqlOrder is one order as getsql answers it (document 八.2): every field
+// of its table and of its example, in the document's order.
+type sqlOrder struct {
+	ID           int64            `json:"id"`
+	ClientUserID int64            `json:"client_user_id"`
+	HostingID    int64            `json:"hosting_id"` // 0: a database of its own
+	Name         string           `json:"name"`
+	ProductGUID  string           `json:"product_guid"`
+	LineGUID     string           `json:"line_guid"`
+	UseDisk      int              `json:"use_disk"`
+	DBSize       int              `json:"db_size"` // the product's db
+	DBType       string           `json:"db_type"`
+	DBCode       string           `json:"db_code"`
+	DBName       string           `json:"db_name"`
+	DBUser       string           `json:"db_user"`
+	DBPassword   string           `json:"db_password"`
+	BuyTime      apitype.DateTime `json:"buy_time"`
+	StartTime    apitype.DateTime `json:"start_time"`
+	EndTime      apitype.DateTime `json:"end_time"`
+	OrderStatus  int              `json:"order_status"`
+	RunStatus    int              `json:"run_status"`
+	Remarks      string           `json:"remarks"`
+	RenewAuto    int              `json:"renew_auto"`
+	RenewPrice   apitype.Money    `json:"renew_price"`
+	BuyMonths    int              `json:"buymonths"`
+}
+
+// selectSQLOrders is the one SELECT behind getsql and sql_orders; the
+// queries below add their WHERE clauses. db_size comes from sql_products,
+// line_guid from the hosting line whose panel holds the database.
+const selectSQLOrders = `
+SELECT o.id, o.client_user_id, o.hosting_id, o.name, p.guid, l.guid,
+       o.use_disk, p.db, o.db_type, o.db_code, o.db_name, o.db_user,
+       o.db_password_enc, o.buy_time, o.start_time, o.end_time,
+       o.order_status, o.run_status, o.remarks, o.renew_auto, o.renew_price,
+       o.buymonths
+FROM sql_orders o
+JOIN hosting_lines l ON l.id = o.line_id
+JOIN sql_products p ON p.id = o.product_id`
+
+// orderQuery is the SQL of this business's order queries.
+func (s *Service) orderQuery() orderquery.Query[sqlOrder] {
+	return orderquery.Query[sqlOrder]{
+		Name:  "sql",
+		One:   selectSQLOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
+		Count: `SELECT count(*) FROM sql_orders WHERE reseller_id = $1`,
+		Page:  selectSQLOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Scan:  s.scanSQLOrder,
+	}
+}
+
+// scanSQLOrder reads a row of selectSQLOrders, opening the database
+// password.
+func (s *Service) scanSQLOrder(row pgx.Row) (sqlOrder, error) {
+	var o sqlOrder
+	var password []byte
+	err := row.Scan(&o.ID, &o.ClientUserID, &o.HostingID, &o.Name, &o.ProductGUID, &o.LineGUID,
+		&o.UseDisk, &o.DBSize, &o.DBType, &o.DBCode, &o.DBName, &o.DBUser,
+		&password, &o.BuyTime, &o.StartTime, &o.EndTime,
+		&o.OrderStatus, &o.RunStatus, &o.Remarks, &o.RenewAuto, &o.RenewPrice,
+		&o.BuyMonths)
+	if err != nil {
+		return sqlOrder{}, err
+	}
+	if o.DBPassword, err = orderquery.OpenPassword(s.Box, "db_password_enc", password); err != nil {
+		return sqlOrder{}, fmt.Errorf("sql order %d: %w", o.ID, err)
+	}
+	return o, nil
+}

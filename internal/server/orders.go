@@ -1,5 +1,154 @@
 package server
 
-import "github.com/zonkvm/zonkvmd/internal/dispatch"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
 
-func (s *Service) registerOrders(t *dispatch.Table) {}
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zonkvm/zonkvmd/internal/apitype"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/orderquery"
+)
+
+// registerOrders serves getserver (one order) and getservers (a page of
+// them), both answering the fields of getserver.
+func (s *Service) registerOrders(t *dispatch.Table) {
+	s.orderQuery().Register(t, s.DB, "getserver", "getservers")
+}
+
+// serverOrder is one order as getserver answers it (document 五.3): every
+// field of its table and of its example, in the document's order.
+type serverOrder struct {
+	ID                 int64            `json:"id"`
+	ClientUserID       int64            `json:"client_user_id"`
+	NeedResetVNC       int              `json:"need_reset_vnc"`
+	LineGUID           string           `json:"line_guid"`
+	LineID             int64            `json:"lineID"`
+	SystemGUID         string           `json:"system_guid"`
+	IP                 string           `json:"ip"`
+	LocalIP            string           `json:"localIP"`
+	CPU                int              `json:"cpu"`
+	Memory             int              `json:"memory"`
+	Harddisks          string           `json:"harddisks"`
+	Bandwidth          int              `json:"bandwidth"`
+	InBandwidth        string           `json:"in_bandwidth"`
+	Defense            int              `json:"defense"`
+	LoginName          string           `json:"loginName"`
+	LoginPassword      string           `json:"loginPassword"`
+	BuyTime            apitype.DateTime `json:"buyTime"`
+	EndTime            apitype.DateTime `json:"endTime"`
+	OrderStatus        int              `json:"orderStatus"`
+	RunStatus          int              `json:"runStatus"`
+	ActStatus          int              `json:"actStatus"`
+	SnapStatus         int              `json:"snapStatus"`
+	VNCPort            int              `json:"vnc_port"`
+	ShareType          int              `json:"share_type"`
+	LoginPort          int              `json:"login_port"`
+	ShareIP            string           `json:"share_ip"`
+	AppendIP           string           `json:"append_ip"`          // JSON text, as stored
+	SecurityPolicyList string           `json:"securityPolicyList"` // JSON text of securityPolicy rows
+	Port               string           `json:"port"`               // JSON text of the port forwards
+	APIType            string           `json:"api_type"`
+}
+
+// securityPolicy is one rule of an order's security group, with the fields
+// of get_security_policy (document 五.16).
+type securityPolicy struct {
+	ID          int64            `json:"id"`
+	ProductID   int64            `json:"product_id"`
+	GUID        string           `json:"guid"`
+	Name        string           `json:"name"`
+	Weight      int              `json:"weight"`
+	Direction   string           `json:"direction"`
+	Protocol    string           `json:"protocol"`
+	Action      string           `json:"action"`
+	RemoteIP    string           `json:"remote_ip"`
+	LocalPort   string           `json:"local_port"`
+	ServiceType string           `json:"service_type"`
+	Status      int              `json:"status"`
+	CreateTime  apitype.DateTime `json:"create_time"`
+}
+
+// selectServerOrders is the one SELECT behind getserver and getservers; the
+// queries below add their WHERE clauses. The security policies come as a
+// JSON array (create_time as PostgreSQL writes a timestamptz), turned into
+// the API's text by scanServerOrder.
+const selectServerOrders = `
+SELECT o.id, o.client_user_id, o.need_reset_vnc, l.guid, l.id, sy.guid,
+       o.ip, o.local_ip, o.cpu, o.memory, o.harddisks, o.bandwidth,
+       o.in_bandwidth, o.defense, o.login_name, o.login_password_enc,
+       o.buy_time, o.end_time, o.order_status, o.run_status, o.act_status,
+       o.snap_status, o.vnc_port, o.share_type, o.login_port, o.share_ip,
+       o.append_ip,
+       COALESCE((SELECT json_agg(json_build_object(
+                    'id', p.id, 'product_id', p.order_id, 'guid', p.guid,
+                    'name', p.name, 'weight', p.weight, 'direction', p.direction,
+                    'protocol', p.protocol, 'action', p.action,
+                    'remote_ip', p.remote_ip, 'local_port', p.local_port,
+                    'service_type', 'server', 'status', p.status,
+                    'create_time', p.create_time) ORDER BY p.id)
+                 FROM server_security_policies p
+                 WHERE p.order_id = o.id), '[]'::json),
+       o.port_forwards, l.provider_driver
+FROM server_orders o
+JOIN server_lines l ON l.id = o.line_id
+JOIN systems sy ON sy.id = o.system_id`
+
+// orderQuery is the SQL of this business's order queries.
+func (s *Service) orderQuery() orderquery.Query[serverOrder] {
+	return orderquery.Query[serverOrder]{
+		Name:  "server",
+		One:   selectServerOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
+		Count: `SELECT count(*) FROM server_orders WHERE reseller_id = $1`,
+		Page:  selectServerOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Scan:  s.scanServerOrder,
+	}
+}
+
+// scanServerOrder reads a row of selectServerOrders, opening the login
+// password and writing the security policies as JSON text.
+func (s *Service) scanServerOrder(row pgx.Row) (serverOrder, error) {
+	var o serverOrder
+	var password, policies []byte
+	err := row.Scan(&o.ID, &o.ClientUserID, &o.NeedResetVNC, &o.LineGUID, &o.LineID, &o.SystemGUID,
+		&o.IP, &o.LocalIP, &o.CPU, &o.Memory, &o.Harddisks, &o.Bandwidth,
+		&o.InBandwidth, &o.Defense, &o.LoginName, &password,
+		&o.BuyTime, &o.EndTime, &o.OrderStatus, &o.RunStatus, &o.ActStatus,
+		&o.SnapStatus, &o.VNCPort, &o.ShareType, &o.LoginPort, &o.ShareIP,
+		&o.AppendIP, &policies, &o.Port, &o.APIType)
+	if err != nil {
+		return serverOrder{}, err
+	}
+	if o.LoginPassword, err = orderquery.OpenPassword(s.Box, "login_password_enc", password); err != nil {
+		return serverOrder{}, fmt.Errorf("server order %d: %w", o.ID, err)
+	}
+	if o.SecurityPolicyList, err = policyListText(policies); err != nil {
+		return serverOrder{}, fmt.Errorf("server order %d: %w", o.ID, err)
+	}
+	return o, nil
+}
+
+// policyListText turns the JSON array of selectServerOrders into the API's
+// securityPolicyList text, with create_time in the operator's zone. It
+// returns an error when the array cannot be read.
+func policyListText(raw []byte) (string, error) {
+	var rows []struct {
+		securityPolicy
+		CreateTime time.Time `json:"create_time"` // shadows the embedded field when decoding
+	}
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return "", fmt.Errorf("security policies: %w", err)
+	}
+	list := make([]securityPolicy, len(rows))
+	for i, r := range rows {
+		list[i] = r.securityPolicy
+		list[i].CreateTime = apitype.At(r.CreateTime)
+	}
+	b, err := dispatch.Encode(list)
+	if err != nil {
+		return "", fmt.Errorf("security policies: %w", err)
+	}
+	return string(b), nil
+}
