@@ -200,8 +200,9 @@ const maxMultipartMemory = 8 << 20
 func parseBody(r *http.Request) (Params, *multipart.Form, error) {
 	ct := r.Header.Get("Content-Type")
 	mediaType, _, err := mime.ParseMediaType(ct)
-	if ct == "" {
+	if ct == "" { // PHP's curl with a string body sends none: read it as a form
 		mediaType, err = "application/x-www-form-urlencoded", nil
+		r.Header.Set("Content-Type", mediaType)
 	}
 	if err != nil {
 		return Params{}, nil, ParamError("Content-Type", "无法识别")
