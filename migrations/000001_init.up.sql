@@ -10,7 +10,7 @@
 CREATE TABLE resellers (
     id             bigserial PRIMARY KEY,
     appid          text NOT NULL UNIQUE CHECK (appid ~ '^[0-9A-Za-z]{6,32}$'),
-    name           text NOT NULL CHECK (name <> ''),
+    name           text NOT NULL UNIQUE CHECK (name <> ''),
     key_hash       bytea NOT NULL,              -- sha256(appkey); the key itself is never stored
     key_rotated_at timestamptz NOT NULL DEFAULT now(),
     enabled        boolean NOT NULL DEFAULT true,

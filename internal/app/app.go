@@ -1,0 +1,143 @@
+// Package app wires zonkvmd together: the logger, the database (a given
+// DATABASE_URL or the private cluster), the secret box, every business
+// service in the action table, and the HTTP handler. The serve command and
+// the end-to-end tests build the same App.
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/zonkvm/zonkvmd/internal/apitype"
+	"github.com/zonkvm/zonkvmd/internal/auth"
+	"github.com/zonkvm/zonkvmd/internal/catalog"
+	"github.com/zonkvm/zonkvmd/internal/clientip"
+	"github.com/zonkvm/zonkvmd/internal/config"
+	"github.com/zonkvm/zonkvmd/internal/database"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/hosting"
+	"github.com/zonkvm/zonkvmd/internal/httpserver"
+	"github.com/zonkvm/zonkvmd/internal/idc"
+	"github.com/zonkvm/zonkvmd/internal/lease"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+	"github.com/zonkvm/zonkvmd/internal/server"
+)
+
+// App is one wired daemon.
+type App struct {
+	Config  config.Config
+	Log     *zap.Logger
+	DB      *postgres.DB
+	Box     *secret.Box
+	Table   *dispatch.Table
+	Limits  *auth.Limiter
+	Handler http.Handler
+}
+
+// New wires the services over an open database. It sets the API's time
+// zone from cfg.
+func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) *App {
+	apitype.SetLocation(cfg.Location)
+	a := &App{Config: cfg, Log: log, DB: db, Box: box}
+	a.Table = NewTable(db, box)
+	a.Limits = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.LoginFailures, cfg.LoginWindow, nil)
+	api := &dispatch.Handler{
+		Table:   a.Table,
+		Auth:    &auth.Service{DB: db},
+		Limits:  a.Limits,
+		Log:     log,
+		MaxBody: cfg.MaxBodyBytes,
+	}
+	a.Handler = httpserver.Routes(api, a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
+	return a
+}
+
+// NewTable returns the action table with every business registered.
+func NewTable(db *postgres.DB, box *secret.Box) *dispatch.Table {
+	t := dispatch.NewTable()
+	(&catalog.Service{DB: db}).Register(t)
+	(&server.Service{DB: db, Box: box}).Register(t)
+	(&lease.Service{DB: db, Box: box}).Register(t)
+	(&idc.Service{DB: db, Box: box}).Register(t)
+	(&hosting.Service{DB: db, Box: box}).Register(t)
+	(&database.Service{DB: db, Box: box}).Register(t)
+	return t
+}
+
+// Ready reports whether the database answers and its schema is current.
+func (a *App) Ready(ctx context.Context) error {
+	if err := a.DB.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return postgres.CheckSchema(ctx, a.DB)
+}
+
+// NewLogger builds the zap logger of cfg, writing to stderr.
+func NewLogger(cfg config.Config) (*zap.Logger, error) {
+	zc := zap.NewProductionConfig()
+	if cfg.LogFormat == "console" {
+		zc = zap.NewDevelopmentConfig()
+		zc.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+	}
+	zc.Level = cfg.LogLevel
+	zc.EncoderConfig.TimeKey = "time"
+	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	zc.OutputPaths = []string{"stderr"}
+	zc.ErrorOutputPaths = []string{"stderr"}
+	zc.Sampling = nil
+	return zc.Build()
+}
+
+// LoadBox returns the secret box of ZONKVMD_SECRET_KEY, or of the key file
+// under the var folder (created on first run).
+func LoadBox(cfg config.Config) (*secret.Box, error) {
+	var key []byte
+	var err error
+	if cfg.SecretKey != "" {
+		key, err = secret.ParseKey(cfg.SecretKey)
+	} else {
+		key, err = secret.LoadOrCreateKeyFile(filepath.Join(cfg.VarDir, "secret.key"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	return secret.New(key)
+}
+
+// OpenDB opens DATABASE_URL, or starts the private cluster under the var
+// folder when it is unset. close releases the pool and stops the cluster.
+func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgres.DB, closeFn func(), err error) {
+	if cfg.DatabaseURL != "" {
+		db, err = postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, db.Close, nil
+	}
+	dir, err := filepath.Abs(filepath.Join(cfg.VarDir, "postgres"))
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("DATABASE_URL is unset: starting the private PostgreSQL cluster", zap.String("dir", dir))
+	cluster, err := postgres.StartCluster(ctx, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("private cluster: %w", err)
+	}
+	db, err = postgres.Open(ctx, cluster.URL())
+	if err != nil {
+		_ = cluster.Stop(context.WithoutCancel(ctx))
+		return nil, nil, err
+	}
+	return db, func() {
+		db.Close()
+		if err := cluster.Stop(context.Background()); err != nil {
+			log.Error("stop private cluster", zap.Error(err))
+		}
+	}, nil
+}

@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+	"go.uber.org/zap"
+
+	"github.com/zonkvm/zonkvmd/examples"
+	"github.com/zonkvm/zonkvmd/internal/app"
+	"github.com/zonkvm/zonkvmd/internal/auth"
+	"github.com/zonkvm/zonkvmd/internal/billing"
+	"github.com/zonkvm/zonkvmd/internal/catalog"
+	"github.com/zonkvm/zonkvmd/internal/httpserver"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+// shutdownGrace is how long requests in flight may finish at shutdown.
+const shutdownGrace = 15 * time.Second
+
+func cmdServe(e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	demo := fs.Bool("demo", false, "load the example catalogue and a demo reseller (implies --migrate)")
+	migrate := fs.Bool("migrate", false, "apply pending schema migrations before serving")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := want(pos, 0, "serve [--demo] [--migrate]"); err != nil {
+		return err
+	}
+	e.log.Info("starting zonkvmd", e.cfg.Fields()...)
+	db, closeDB, err := app.OpenDB(e.ctx, e.cfg, e.log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if *demo || *migrate {
+		if err := postgres.MigrateUp(e.ctx, db); err != nil {
+			return err
+		}
+	}
+	if err := postgres.CheckSchema(e.ctx, db); err != nil {
+		return err
+	}
+	box, err := app.LoadBox(e.cfg)
+	if err != nil {
+		return err
+	}
+	a := app.New(e.cfg, e.log, db, box)
+	srv, err := httpserver.Listen(e.cfg.Addr, a.Handler)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
+	}
+	if *demo {
+		if err := setUpDemo(e, db, box, srv.Addr()); err != nil {
+			return err
+		}
+	}
+	return run(e, srv)
+}
+
+// run serves until the context ends or the server fails, then shuts the
+// HTTP side down first; the deferred closes release the pool and cluster.
+func run(e *env, srv *httpserver.Server) error {
+	e.log.Info("listening", zap.String("addr", srv.Addr()), zap.String("api", "POST "+httpserver.APIPath))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-e.ctx.Done():
+	}
+	e.log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return <-errc
+}
+
+// demoReseller is the name of the reseller --demo creates.
+const demoReseller = "demo"
+
+// setUpDemo loads the example catalogue and creates the demo reseller with
+// 10000.00 unless it exists. The key is stored only hashed, so an existing
+// demo reseller gets a new key, printed like a new one.
+func setUpDemo(e *env, db *postgres.DB, box *secret.Box, addr string) error {
+	if _, err := catalog.Import(e.ctx, db, box, bytes.NewReader(examples.Catalog)); err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
+	}
+	var creds auth.Created
+	err := postgres.Tx(e.ctx, db, func(tx pgx.Tx) error {
+		var appid string
+		err := tx.QueryRow(e.ctx, `SELECT appid FROM resellers WHERE name = $1`, demoReseller).Scan(&appid)
+		if err == nil {
+			key, err := auth.RotateKey(e.ctx, tx, appid)
+			creds = auth.Created{AppID: appid, AppKey: key}
+			return err
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if creds, err = auth.CreateTx(e.ctx, tx, demoReseller, nil); err != nil {
+			return err
+		}
+		_, err = billing.Topup(e.ctx, tx, creds.ID, decimal.NewFromInt(10000), "demo balance")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("demo reseller: %w", err)
+	}
+	line, _ := json.Marshal(creds)
+	fmt.Fprintf(e.stdout, "zonkvmd demo: API at http://%s%s\n", addr, httpserver.APIPath)
+	fmt.Fprintf(e.stdout, "zonkvmd demo: appid=%s appkey=%s\n%s\n", creds.AppID, creds.AppKey, line)
+	return nil
+}

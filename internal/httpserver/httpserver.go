@@ -1,0 +1,122 @@
+// Package httpserver is zonkvmd's HTTP front: the router with the API
+// endpoint, /healthz and /readyz, request ids, the client address behind
+// trusted proxies, and the server's timeouts and graceful shutdown.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"go.uber.org/zap"
+
+	"github.com/zonkvm/zonkvmd/internal/clientip"
+)
+
+// APIPath is the one endpoint of the API.
+const APIPath = "/api/same/index"
+
+// Routes returns the router: api at POST APIPath (any other method: 405),
+// GET /healthz (the process is up) and GET /readyz (ready returns nil).
+func Routes(api http.Handler, ready func(context.Context) error, proxies clientip.Resolver, log *zap.Logger) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, requestIDHeader, proxies.Middleware, recoverer(log))
+	r.Post(APIPath, api.ServeHTTP)
+	r.MethodNotAllowed(methodNotAllowed)
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeText(w, http.StatusOK, "ok")
+	})
+	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
+		defer cancel()
+		if err := ready(ctx); err != nil {
+			log.Warn("not ready", zap.Error(err))
+			writeText(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
+			return
+		}
+		writeText(w, http.StatusOK, "ready")
+	})
+	return r
+}
+
+func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Allow", http.MethodPost)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusMethodNotAllowed)
+	_, _ = w.Write([]byte(`{"code":0,"msg":"请求错误","data":{},"url":"","wait":3}`))
+}
+
+func writeText(w http.ResponseWriter, status int, s string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(s + "\n"))
+}
+
+// requestIDHeader echoes the request id to the caller, so a reseller can
+// quote it to support.
+func requestIDHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", middleware.GetReqID(r.Context()))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic outside the API handler (which has its own) into
+// a 500 with the details logged.
+func recoverer(log *zap.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if p := recover(); p != nil {
+					if p == http.ErrAbortHandler {
+						panic(p)
+					}
+					log.Error("panic", zap.String("request_id", middleware.GetReqID(r.Context())), zap.Any("panic", p), zap.Stack("stack"))
+					writeText(w, http.StatusInternalServerError, "internal error")
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// Server is an http.Server with zonkvmd's timeouts.
+type Server struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// Listen binds addr ("host:port"; port 0 picks one) and returns the server,
+// not yet serving.
+func Listen(addr string, h http.Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{ln: ln, srv: &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}}, nil
+}
+
+// Addr returns the bound address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves until Shutdown; it returns nil after a clean shutdown.
+func (s *Server) Serve() error {
+	if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting and waits for requests in flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
