@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -41,10 +42,23 @@ type Env struct {
 	Server *httptest.Server
 }
 
-// New starts a daemon on db. configure may change the configuration
-// (defaults: operator.md's, with a generous rate limit so tests are not
-// throttled unless they mean to be). The server stops at cleanup.
+// New starts a daemon on db with its job workers. configure may change the
+// configuration (defaults: operator.md's, with a generous rate limit so
+// tests are not throttled unless they mean to be). The server stops at
+// cleanup.
 func New(t testing.TB, db *postgres.DB, configure ...func(*config.Config)) *Env {
+	t.Helper()
+	return start(t, db, true, configure)
+}
+
+// NewWithoutWorkers starts a daemon that records jobs but works none, so a
+// test sees orders exactly as the API left them.
+func NewWithoutWorkers(t testing.TB, db *postgres.DB, configure ...func(*config.Config)) *Env {
+	t.Helper()
+	return start(t, db, false, configure)
+}
+
+func start(t testing.TB, db *postgres.DB, workers bool, configure []func(*config.Config)) *Env {
 	t.Helper()
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	require.NoError(t, err)
@@ -54,9 +68,21 @@ func New(t testing.TB, db *postgres.DB, configure ...func(*config.Config)) *Env 
 	}
 	box, err := secret.New(TestKey)
 	require.NoError(t, err)
-	a := app.New(cfg, zap.NewNop(), db, box)
+	cfg.JobPoll = 20 * time.Millisecond
+	a, err := app.New(cfg, zap.NewNop(), db, box)
+	require.NoError(t, err)
+	if workers {
+		require.NoError(t, a.Start(context.Background()))
+	}
 	srv := httptest.NewServer(a.Handler)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if workers {
+			_ = a.Stop(ctx)
+		}
+	})
 	return &Env{App: a, DB: db, Server: srv}
 }
 
@@ -164,6 +190,12 @@ func (r Response) OK(t testing.TB) json.RawMessage {
 	require.Equal(t, 1, r.Code, "answer: %s", r.Body)
 	require.Equal(t, http.StatusOK, r.Status)
 	return r.Data
+}
+
+// Into decodes the data of a successful answer into v.
+func (r Response) Into(t testing.TB, v any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(r.OK(t), v))
 }
 
 // Fails fails the test unless the answer is code 0 with msg.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -23,7 +24,9 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/hosting"
 	"github.com/zonkvm/zonkvmd/internal/httpserver"
 	"github.com/zonkvm/zonkvmd/internal/idc"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/lease"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/secret"
 	"github.com/zonkvm/zonkvmd/internal/server"
@@ -35,17 +38,27 @@ type App struct {
 	Log     *zap.Logger
 	DB      *postgres.DB
 	Box     *secret.Box
+	Engine  *orderflow.Engine
+	Jobs    *jobs.Client
 	Table   *dispatch.Table
 	Limits  *auth.Limiter
 	Handler http.Handler
 }
 
 // New wires the services over an open database. It sets the API's time
-// zone from cfg.
-func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) *App {
+// zone from cfg. Jobs are inserted at once but worked only after Start.
+func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (*App, error) {
 	apitype.SetLocation(cfg.Location)
 	a := &App{Config: cfg, Log: log, DB: db, Box: box}
-	a.Table = NewTable(db, box)
+	a.Engine = &orderflow.Engine{DB: db, Now: time.Now, Box: box}
+	services := newServices(db, box, a.Engine)
+	handlers := map[string]jobs.Handler{"server": services.server}
+	var err error
+	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: handlers, Poll: cfg.JobPoll}); err != nil {
+		return nil, err
+	}
+	a.Engine.Jobs = a.Jobs
+	a.Table = services.table()
 	a.Limits = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.LoginFailures, cfg.LoginWindow, nil)
 	api := &dispatch.Handler{
 		Table:   a.Table,
@@ -55,19 +68,52 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) *
 		MaxBody: cfg.MaxBodyBytes,
 	}
 	a.Handler = httpserver.Routes(api, a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
-	return a
+	return a, nil
 }
 
-// NewTable returns the action table with every business registered.
-func NewTable(db *postgres.DB, box *secret.Box) *dispatch.Table {
+// Start starts the job workers.
+func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
+
+// Stop waits for running jobs (until ctx ends) and stops the workers.
+func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
+
+// services are the business services of one daemon.
+type services struct {
+	catalog  *catalog.Service
+	server   *server.Service
+	lease    *lease.Service
+	idc      *idc.Service
+	hosting  *hosting.Service
+	database *database.Service
+}
+
+func newServices(db *postgres.DB, box *secret.Box, e *orderflow.Engine) services {
+	return services{
+		catalog:  &catalog.Service{DB: db},
+		server:   &server.Service{DB: db, Box: box, Engine: e},
+		lease:    &lease.Service{DB: db, Box: box},
+		idc:      &idc.Service{DB: db, Box: box},
+		hosting:  &hosting.Service{DB: db, Box: box},
+		database: &database.Service{DB: db, Box: box},
+	}
+}
+
+func (s services) table() *dispatch.Table {
 	t := dispatch.NewTable()
-	(&catalog.Service{DB: db}).Register(t)
-	(&server.Service{DB: db, Box: box}).Register(t)
-	(&lease.Service{DB: db, Box: box}).Register(t)
-	(&idc.Service{DB: db, Box: box}).Register(t)
-	(&hosting.Service{DB: db, Box: box}).Register(t)
-	(&database.Service{DB: db, Box: box}).Register(t)
+	s.catalog.Register(t)
+	s.server.Register(t)
+	s.lease.Register(t)
+	s.idc.Register(t)
+	s.hosting.Register(t)
+	s.database.Register(t)
 	return t
+}
+
+// NewTable returns the action table with every business registered, as a
+// daemon has it (db and box may be nil when only the table's shape is
+// wanted, as for the README's coverage table).
+func NewTable(db *postgres.DB, box *secret.Box) *dispatch.Table {
+	return newServices(db, box, &orderflow.Engine{DB: db, Box: box, Now: time.Now}).table()
 }
 
 // Ready reports whether the database answers and its schema is current.

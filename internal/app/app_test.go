@@ -169,9 +169,9 @@ func TestAccessLogHasOneLinePerRequestAndNoKeys(t *testing.T) {
 	require.NoError(t, err)
 	box, err := secret.New(apitest.TestKey)
 	require.NoError(t, err)
-	a := app.New(cfg, zap.New(core), db, box)
+	a, err := app.New(cfg, zap.New(core), db, box)
+	require.NoError(t, err)
 	e := apitest.New(t, db)
-	e.App = a
 	srv := httptestServer(t, a.Handler)
 	r := e.NewReseller(t, "")
 	form := r.Form("getzones")

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -60,6 +61,10 @@ type Entry struct {
 	OrderID   int64
 	Reference string
 	Note      string
+	// From and To are the service window [From, To) a charge pays for
+	// (zero for entries that pay for no time).
+	From, To time.Time
+	CouponID int64
 }
 
 // apply changes the balance by e.Amount with the conditional statement of
@@ -80,30 +85,39 @@ func apply(ctx context.Context, tx pgx.Tx, resellerID int64, e Entry) (Account, 
 	if err != nil {
 		return Account{}, fmt.Errorf("billing.apply: %w", err)
 	}
-	if err := appendEntry(ctx, tx, resellerID, e, a); err != nil {
+	if _, err := appendEntry(ctx, tx, resellerID, e, a); err != nil {
 		return Account{}, err
 	}
 	return a, nil
 }
 
-func appendEntry(ctx context.Context, tx pgx.Tx, resellerID int64, e Entry, after Account) error {
-	var business, reference any
-	var orderID any
+// appendEntry writes e with the balance after it and returns its id.
+func appendEntry(ctx context.Context, tx pgx.Tx, resellerID int64, e Entry, after Account) (int64, error) {
+	var business, orderID, reference, from, to, coupon any
 	if e.Business != "" {
 		business, orderID = e.Business, e.OrderID
 	}
 	if e.Reference != "" {
 		reference = e.Reference
 	}
-	_, err := tx.Exec(ctx, `
-		INSERT INTO ledger_entries
-			(reseller_id, kind, amount, balance_after, credit_limit, business, order_id, reference, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		resellerID, e.Kind, e.Amount, after.Balance, after.CreditLimit, business, orderID, reference, e.Note)
-	if err != nil {
-		return fmt.Errorf("billing.appendEntry: %w", err)
+	if !e.From.IsZero() {
+		from, to = e.From, e.To
 	}
-	return nil
+	if e.CouponID != 0 {
+		coupon = e.CouponID
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO ledger_entries (reseller_id, kind, amount, balance_after, credit_limit,
+			business, order_id, reference, service_from, service_to, coupon_id, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		RETURNING id`,
+		resellerID, e.Kind, e.Amount, after.Balance, after.CreditLimit, business, orderID, reference,
+		from, to, coupon, e.Note).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("billing.appendEntry: %w", err)
+	}
+	return id, nil
 }
 
 // checkAmount accepts an amount with at most two decimals; zero only when
@@ -153,5 +167,9 @@ func SetCredit(ctx context.Context, tx pgx.Tx, resellerID int64, limit decimal.D
 	if note == "" {
 		note = "credit limit set to " + a.CreditLimit.String()
 	}
-	return a, appendEntry(ctx, tx, resellerID, Entry{Kind: "credit", Amount: decimal.Zero, Note: note}, a)
+	_, err = appendEntry(ctx, tx, resellerID, Entry{Kind: "credit", Amount: decimal.Zero, Note: note}, a)
+	return a, err
 }
+
+// readOnlySnapshot reads several statements as of one instant.
+var readOnlySnapshot = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}

@@ -55,7 +55,10 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a := app.New(e.cfg, e.log, db, box)
+	a, err := app.New(e.cfg, e.log, db, box)
+	if err != nil {
+		return err
+	}
 	srv, err := httpserver.Listen(e.cfg.Addr, a.Handler)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
@@ -65,11 +68,22 @@ func cmdServe(e *env, args []string) error {
 			return err
 		}
 	}
+	if err := a.Start(e.ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	defer func() { // after HTTP: let running jobs finish, then the pool closes
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), shutdownGrace)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			e.log.Error("stop workers", zap.Error(err))
+		}
+	}()
 	return run(e, srv)
 }
 
 // run serves until the context ends or the server fails, then shuts the
-// HTTP side down first; the deferred closes release the pool and cluster.
+// HTTP side down first; the deferred calls stop the workers, then release
+// the pool and the cluster.
 func run(e *env, srv *httpserver.Server) error {
 	e.log.Info("listening", zap.String("addr", srv.Addr()), zap.String("api", "POST "+httpserver.APIPath))
 	errc := make(chan error, 1)

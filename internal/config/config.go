@@ -42,6 +42,11 @@ type Config struct {
 	LoginWindow   time.Duration
 	// MaxBodyBytes is ZONKVMD_MAX_BODY_BYTES, the largest request body.
 	MaxBodyBytes int64
+	// JobPoll is ZONKVMD_JOB_POLL, how often workers look for jobs besides
+	// PostgreSQL's notifications.
+	JobPoll time.Duration
+	// SweepEvery is ZONKVMD_SWEEP_EVERY, how often the lifecycle sweep runs.
+	SweepEvery time.Duration
 }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
@@ -103,6 +108,8 @@ func FromEnv(getenv Getenv) (Config, error) {
 	c.LoginFailures = int(parseInt(get, "ZONKVMD_LOGIN_FAILURES", 10, 1, 1_000_000, &errs))
 	c.LoginWindow = parseDuration(get, "ZONKVMD_LOGIN_WINDOW", 10*time.Minute, &errs)
 	c.MaxBodyBytes = parseInt(get, "ZONKVMD_MAX_BODY_BYTES", 1<<20, 1024, 1<<30, &errs)
+	c.JobPoll = parseDuration(get, "ZONKVMD_JOB_POLL", time.Second, &errs)
+	c.SweepEvery = parseDuration(get, "ZONKVMD_SWEEP_EVERY", time.Minute, &errs)
 	return c, errors.Join(errs...)
 }
 
@@ -197,6 +204,8 @@ func (c Config) Fields() []zap.Field {
 		zap.Int("login_failures", c.LoginFailures),
 		zap.Duration("login_window", c.LoginWindow),
 		zap.Int64("max_body_bytes", c.MaxBodyBytes),
+		zap.Duration("job_poll", c.JobPoll),
+		zap.Duration("sweep_every", c.SweepEvery),
 	}
 }
 

@@ -27,6 +27,9 @@ func NewParams(m map[string]any) Params { return Params{m: m} }
 
 func (p Params) name(key string) string { return p.prefix + key }
 
+// Name returns key as the API spells it in messages ("content.cpu").
+func (p Params) Name(key string) string { return p.name(key) }
+
 // Has reports whether key was given, even empty.
 func (p Params) Has(key string) bool { _, ok := p.m[key]; return ok }
 
@@ -330,4 +333,16 @@ func setPath(m map[string]any, base string, path []string, v string) error {
 		return nil
 	}
 	return setPath(child, path[0], path[1:], v)
+}
+
+// Map returns a copy of the parameters as parsed (for fingerprinting a
+// request), without the credentials.
+func (p Params) Map() map[string]any {
+	out := make(map[string]any, len(p.m))
+	for k, v := range p.m {
+		if k != "appid" && k != "appkey" {
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package idc
 
 import (
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/secret"
 )
@@ -11,6 +12,9 @@ import (
 type Service struct {
 	DB  *postgres.DB
 	Box *secret.Box // opens the passwords kept at rest
+	// Engine buys, renews, upgrades and refunds orders (nil: the money
+	// actions are not registered, as in query-only tests).
+	Engine *orderflow.Engine
 }
 
 // Register puts this business's actions into the table.

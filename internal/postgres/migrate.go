@@ -12,7 +12,10 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	migratepgx "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/zonkvm/zonkvmd/migrations"
 )
@@ -69,8 +72,9 @@ func closeMigrator(m *migrate.Migrate) {
 	_, _ = m.Close()
 }
 
-// MigrateUp applies every pending migration. golang-migrate takes an
-// advisory lock, so daemons started together do not race.
+// MigrateUp applies every pending migration: zonkvmd's own (golang-migrate,
+// which takes an advisory lock, so daemons started together do not race),
+// then River's job tables (its own migrator, versioned separately).
 func MigrateUp(ctx context.Context, db *DB) error {
 	m, err := newMigrator(db)
 	if err != nil {
@@ -80,7 +84,44 @@ func MigrateUp(ctx context.Context, db *DB) error {
 	if err := m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return fmt.Errorf("postgres.MigrateUp: %w", err)
 	}
+	rm, err := riverMigrator(db)
+	if err != nil {
+		return err
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("postgres.MigrateUp: river: %w", err)
+	}
 	return nil
+}
+
+func riverMigrator(db *DB) (*rivermigrate.Migrator[pgx.Tx], error) {
+	rm, err := rivermigrate.New(riverpgxv5.New(db), nil)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: river migrator: %w", err)
+	}
+	return rm, nil
+}
+
+// riverCurrent reports whether River's tables are at the version this
+// binary's River needs.
+func riverCurrent(ctx context.Context, db *DB) (have, want int, err error) {
+	rm, err := riverMigrator(db)
+	if err != nil {
+		return 0, 0, err
+	}
+	all := rm.AllVersions()
+	want = all[len(all)-1].Version
+	existing, err := rm.ExistingVersions(ctx)
+	if err != nil {
+		if SQLState(err) == "42P01" { // river_migration does not exist yet
+			return 0, want, nil
+		}
+		return 0, want, fmt.Errorf("postgres: river versions: %w", err)
+	}
+	if len(existing) > 0 {
+		have = existing[len(existing)-1].Version
+	}
+	return have, want, nil
 }
 
 // MigrateDown reverts n migrations (n >= 1).
@@ -126,5 +167,22 @@ func CheckSchema(ctx context.Context, db *DB) error {
 	if v != want {
 		return fmt.Errorf("schema version %d, this binary needs %d: %w", v, want, ErrSchemaOld)
 	}
+	have, wantRiver, err := riverCurrent(ctx, db)
+	if err != nil {
+		return err
+	}
+	if have != wantRiver {
+		return fmt.Errorf("job tables (River) at version %d, this binary needs %d: %w", have, wantRiver, ErrSchemaOld)
+	}
 	return nil
+}
+
+// RiverSchemaVersion is the newest River migration this binary's River has.
+func RiverSchemaVersion() int {
+	rm, err := riverMigrator(nil)
+	if err != nil {
+		panic(fmt.Sprintf("postgres: %v", err))
+	}
+	all := rm.AllVersions()
+	return all[len(all)-1].Version
 }

@@ -45,8 +45,8 @@ const (
 )
 
 // templateName is zonkvmd_tmpl_ and 12 hex digits of the sha256 of every
-// embedded migration file's name and content: a new migration, or an edited
-// one, makes a new template.
+// embedded migration file's name and content, and of River's schema
+// version: a new migration, or an edited one, makes a new template.
 func templateName() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
@@ -64,6 +64,7 @@ func templateName() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read embedded migrations: %w", err)
 	}
+	fmt.Fprintf(h, "river\x00%d", postgres.RiverSchemaVersion()) // River's tables are in the template too
 	return templatePrefix + hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 

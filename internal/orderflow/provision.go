@@ -1,0 +1,95 @@
+package orderflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/zonkvm/zonkvmd/internal/billing"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+	"github.com/zonkvm/zonkvmd/internal/provider"
+)
+
+// tables maps a business to its order and line tables. The names are
+// constants, never input.
+var tables = map[string]struct{ orders, lines string }{
+	"server":  {"server_orders", "server_lines"},
+	"lease":   {"lease_orders", "lease_lines"},
+	"idc":     {"idc_orders", "idc_lines"},
+	"hosting": {"hosting_orders", "hosting_lines"},
+	"sql":     {"sql_orders", "hosting_lines"},
+}
+
+// Provider opens the driver of an order's line from its sealed provider
+// object. It returns an error naming the line when the object cannot be
+// opened or names a driver this binary lacks.
+func (e *Engine) Provider(ctx context.Context, business string, lineID int64) (provider.Set, error) {
+	t, ok := tables[business]
+	if !ok {
+		return provider.Set{}, fmt.Errorf("orderflow.Provider: unknown business %q", business)
+	}
+	var sealed []byte
+	if err := e.DB.QueryRow(ctx, `SELECT provider_config FROM `+t.lines+` WHERE id = $1`, lineID).Scan(&sealed); err != nil {
+		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", business, lineID, err)
+	}
+	object, err := e.Box.Open(sealed)
+	if err != nil {
+		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", business, lineID, err)
+	}
+	deps := e.Providers
+	if deps.DB == nil {
+		deps.DB = e.DB
+	}
+	return provider.Open(object, deps)
+}
+
+// Ref is zonkvmd's name of an order at the provider.
+func Ref(business string, orderID int64) string {
+	return fmt.Sprintf("zonkvmd-%s-%d", business, orderID)
+}
+
+// FailPurchase ends a purchase whose provisioning finally failed
+// (semantics.md §4): in one transaction it refunds everything the order
+// paid, sets it to -2 with the reason kept for the operator, and runs
+// undo (a lease frees its machine; may be nil). An order no longer in
+// 开通中 is left alone.
+func (e *Engine) FailPurchase(ctx context.Context, business string, orderID int64, reason string,
+	undo func(ctx context.Context, tx pgx.Tx) error) error {
+	t := tables[business]
+	return postgres.Tx(ctx, e.DB, func(tx pgx.Tx) error {
+		var resellerID int64
+		var status int
+		var orderNo string
+		err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, order_no FROM `+t.orders+`
+			WHERE id = $1 FOR UPDATE`, orderID).Scan(&resellerID, &status, &orderNo)
+		if errors.Is(err, pgx.ErrNoRows) || status != 0 {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("orderflow.FailPurchase: %w", err)
+		}
+		charges, refunded, err := billing.Paid(ctx, tx, business, orderID)
+		if err != nil {
+			return err
+		}
+		back := decimal.Max(sum(charges).Sub(refunded), decimal.Zero)
+		if _, err := billing.Credit(ctx, tx, resellerID, billing.Entry{Kind: "refund", Amount: back,
+			Business: business, OrderID: orderID, Reference: orderNo, Note: "provisioning failed"}); err != nil {
+			return err
+		}
+		if len(reason) > 1000 {
+			reason = reason[:1000]
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+t.orders+` SET order_status = -2, act_status = 0,
+			status_reason = $2, updated_at = now() WHERE id = $1`, orderID, "provisioning failed: "+reason); err != nil {
+			return fmt.Errorf("orderflow.FailPurchase: %w", err)
+		}
+		if undo != nil {
+			return undo(ctx, tx)
+		}
+		return nil
+	})
+}
