@@ -52,7 +52,13 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	a := &App{Config: cfg, Log: log, DB: db, Box: box}
 	a.Engine = &orderflow.Engine{DB: db, Now: time.Now, Box: box}
 	services := newServices(db, box, a.Engine)
-	handlers := map[string]jobs.Handler{"server": services.server}
+	handlers := map[string]jobs.Handler{}
+	for name, svc := range map[string]any{"server": services.server, "lease": services.lease,
+		"idc": services.idc, "hosting": services.hosting, "sql": services.database} {
+		if h, ok := svc.(jobs.Handler); ok { // a business without jobs yet has no Do
+			handlers[name] = h
+		}
+	}
 	var err error
 	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: handlers, Poll: cfg.JobPoll}); err != nil {
 		return nil, err
@@ -91,10 +97,10 @@ func newServices(db *postgres.DB, box *secret.Box, e *orderflow.Engine) services
 	return services{
 		catalog:  &catalog.Service{DB: db},
 		server:   &server.Service{DB: db, Box: box, Engine: e},
-		lease:    &lease.Service{DB: db, Box: box},
-		idc:      &idc.Service{DB: db, Box: box},
-		hosting:  &hosting.Service{DB: db, Box: box},
-		database: &database.Service{DB: db, Box: box},
+		lease:    &lease.Service{DB: db, Box: box, Engine: e},
+		idc:      &idc.Service{DB: db, Box: box, Engine: e},
+		hosting:  &hosting.Service{DB: db, Box: box, Engine: e},
+		database: &database.Service{DB: db, Box: box, Engine: e},
 	}
 }
 
