@@ -26,6 +26,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/idc"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/lease"
+	"github.com/zonkvm/zonkvmd/internal/lifecycle"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/secret"
@@ -43,6 +44,10 @@ type App struct {
 	Table   *dispatch.Table
 	Limits  *auth.Limiter
 	Handler http.Handler
+	Sweeper *lifecycle.Sweeper
+
+	stopSweeps context.CancelFunc
+	sweeps     chan struct{}
 }
 
 // New wires the services over an open database. It sets the API's time
@@ -64,6 +69,7 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 		return nil, err
 	}
 	a.Engine.Jobs = a.Jobs
+	a.Sweeper = &lifecycle.Sweeper{DB: db, Jobs: a.Jobs, Log: log}
 	a.Table = services.table()
 	a.Limits = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.LoginFailures, cfg.LoginWindow, nil)
 	api := &dispatch.Handler{
@@ -77,11 +83,29 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	return a, nil
 }
 
-// Start starts the job workers.
-func (a *App) Start(ctx context.Context) error { return a.Jobs.Start(ctx) }
+// Start starts the job workers and the periodic lifecycle sweep.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	sweepCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopSweeps, a.sweeps = cancel, make(chan struct{})
+	go func() {
+		defer close(a.sweeps)
+		a.Sweeper.Run(sweepCtx, a.Config.SweepEvery, func() time.Time { return a.Engine.Now() })
+	}()
+	return nil
+}
 
-// Stop waits for running jobs (until ctx ends) and stops the workers.
-func (a *App) Stop(ctx context.Context) error { return a.Jobs.Stop(ctx) }
+// Stop ends the sweeps, waits for running jobs (until ctx ends) and stops
+// the workers.
+func (a *App) Stop(ctx context.Context) error {
+	if a.stopSweeps != nil {
+		a.stopSweeps()
+		<-a.sweeps
+	}
+	return a.Jobs.Stop(ctx)
+}
 
 // services are the business services of one daemon.
 type services struct {

@@ -1,0 +1,221 @@
+package lifecycle_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+
+	"github.com/zonkvm/zonkvmd/examples"
+	"github.com/zonkvm/zonkvmd/internal/apitest"
+	"github.com/zonkvm/zonkvmd/internal/apitype"
+	"github.com/zonkvm/zonkvmd/internal/billing"
+	"github.com/zonkvm/zonkvmd/internal/catalog"
+	"github.com/zonkvm/zonkvmd/internal/lifecycle"
+	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+
+const example = `{"cpu":4,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5,"ip_num":1,"renew_auto":%d}`
+
+func at(s string) time.Time {
+	t, err := apitype.ParseDateTime(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+type fixture struct {
+	env *apitest.Env
+	sw  *lifecycle.Sweeper
+}
+
+func setup(t *testing.T) fixture {
+	t.Helper()
+	db := pgtest.NewDB(t)
+	box, err := secret.New(apitest.TestKey)
+	require.NoError(t, err)
+	_, err = catalog.Import(context.Background(), db, box, bytes.NewReader(examples.Catalog))
+	require.NoError(t, err)
+	env := apitest.NewWithoutWorkers(t, db)
+	env.App.Engine.Now = func() time.Time { return at("2026-01-31 10:00:00") }
+	return fixture{env: env, sw: &lifecycle.Sweeper{DB: db, Jobs: env.App.Jobs, Log: zap.NewNop()}}
+}
+
+// buy makes one active server order for r bought 2026-01-31 10:00 (it
+// ends 2026-02-28 10:00) and returns its id.
+func (f fixture) buy(t *testing.T, r apitest.Reseller, renewAuto int) int64 {
+	t.Helper()
+	var c struct{ IDs []int64 }
+	f.env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", fmt.Sprint(time.Now().UnixNano()),
+		"line_guid", "1696808021765605", "system_guid", "1659170726623836",
+		"content", fmt.Sprintf(example, renewAuto))).Into(t, &c)
+	_, err := f.env.DB.Exec(context.Background(), `UPDATE server_orders SET order_status = 1 WHERE id = $1`, c.IDs[0])
+	require.NoError(t, err)
+	return c.IDs[0]
+}
+
+type state struct {
+	Status, Run int
+	End         time.Time
+}
+
+func (f fixture) state(t *testing.T, id int64) state {
+	t.Helper()
+	var s state
+	require.NoError(t, f.env.DB.QueryRow(context.Background(),
+		`SELECT order_status, run_status, end_time FROM server_orders WHERE id = $1`, id).Scan(&s.Status, &s.Run, &s.End))
+	return s
+}
+
+func (f fixture) jobs(t *testing.T, id int64, op string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, f.env.DB.QueryRow(context.Background(), `SELECT count(*) FROM river_job
+		WHERE args->>'business' = 'server' AND (args->>'order_id')::bigint = $1 AND args->>'op' = $2`, id, op).Scan(&n))
+	return n
+}
+
+func (f fixture) verify(t *testing.T) {
+	t.Helper()
+	problems, err := billing.Verify(context.Background(), f.env.DB)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
+
+func TestAutoRenewalRenewsWhileTheMoneyLastsThenExpires(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	r := f.env.NewReseller(t, "810") // the purchase and two renewals of 270.00
+	id := f.buy(t, r, 1)
+	ctx := context.Background()
+
+	actions, err := f.sw.Sweep(ctx, at("2026-02-28 09:59:59"), false)
+	require.NoError(t, err)
+	require.Empty(t, actions, "nothing is due a second early")
+
+	actions, err = f.sw.Sweep(ctx, at("2026-02-28 10:00:00"), false)
+	require.NoError(t, err)
+	require.Len(t, actions, 1)
+	require.Equal(t, "auto_renew", actions[0].Action)
+	require.Equal(t, "2026-03-31 10:00:00", actions[0].EndTime, "back on the anchor day")
+	again, err := f.sw.Sweep(ctx, at("2026-02-28 10:00:00"), false)
+	require.NoError(t, err)
+	require.Empty(t, again, "sweeping one instant twice changes nothing more")
+
+	// Far ahead: one more month is paid, then the money runs out.
+	actions, err = f.sw.Sweep(ctx, at("2026-05-01 00:00:00"), false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"auto_renew", "expire"}, []string{actions[0].Action, actions[1].Action})
+	s := f.state(t, id)
+	require.Equal(t, 3, s.Status)
+	require.Equal(t, -2, s.Run)
+	require.True(t, s.End.Equal(at("2026-04-30 10:00:00")))
+	require.Equal(t, 1, f.jobs(t, id, "lock"))
+	f.verify(t)
+}
+
+func TestExpiredOrdersAreRecycledAfterRetention(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	r := f.env.NewReseller(t, "270")
+	id := f.buy(t, r, 0)
+	ctx := context.Background()
+	_, err := f.sw.Sweep(ctx, at("2026-02-28 10:00:00"), false)
+	require.NoError(t, err)
+	require.Equal(t, 3, f.state(t, id).Status)
+
+	// The example line keeps an expired order 7 days.
+	actions, err := f.sw.Sweep(ctx, at("2026-03-07 09:59:59"), false)
+	require.NoError(t, err)
+	require.Empty(t, actions)
+	actions, err = f.sw.Sweep(ctx, at("2026-03-07 10:00:00"), false)
+	require.NoError(t, err)
+	require.Len(t, actions, 1)
+	require.Equal(t, "recycle", actions[0].Action)
+	require.Equal(t, -1, f.state(t, id).Status)
+	require.Equal(t, 1, f.jobs(t, id, "destroy"))
+	actions, err = f.sw.Sweep(ctx, at("2026-03-07 10:00:00"), false)
+	require.NoError(t, err)
+	require.Empty(t, actions)
+	f.verify(t)
+}
+
+func TestARenewalReinstatesAnExpiredOrder(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	r := f.env.NewReseller(t, "540")
+	id := f.buy(t, r, 0)
+	_, err := f.sw.Sweep(context.Background(), at("2026-03-01 00:00:00"), false)
+	require.NoError(t, err)
+	require.Equal(t, 3, f.state(t, id).Status)
+	var ans map[string]any
+	f.env.Post(t, r.Form("server_renew", "guid", fmt.Sprint(id))).Into(t, &ans)
+	require.Equal(t, "2026-03-31 10:00:00", ans["end_time"], "renewed from the old end, not from now")
+	require.Equal(t, 1, f.state(t, id).Status)
+	require.Equal(t, 1, f.jobs(t, id, "unlock"))
+}
+
+func TestADryRunReportsAndChangesNothing(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	r := f.env.NewReseller(t, "540")
+	id := f.buy(t, r, 1)
+	before := f.state(t, id)
+	actions, err := f.sw.Sweep(context.Background(), at("2026-02-28 10:00:00"), true)
+	require.NoError(t, err)
+	require.Len(t, actions, 1)
+	require.Equal(t, "auto_renew", actions[0].Action)
+	require.Equal(t, before, f.state(t, id))
+	a, err := billing.GetAccount(context.Background(), f.env.DB, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, "270.00", a.Balance.String())
+}
+
+func TestConcurrentSweepsRenewOnce(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	r := f.env.NewReseller(t, "10000")
+	var ids []int64
+	for i := 0; i < 5; i++ {
+		ids = append(ids, f.buy(t, r, 1))
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	renewals := 0
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			actions, err := f.sw.Sweep(context.Background(), at("2026-02-28 10:00:00"), false)
+			if err != nil {
+				require.ErrorIs(t, err, lifecycle.ErrBusy)
+			}
+			mu.Lock()
+			renewals += len(actions)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	// Sweeps that lost the lock skipped their turn; a later one for the
+	// same instant finds nothing left to do.
+	actions, err := f.sw.Sweep(context.Background(), at("2026-02-28 10:00:00"), false)
+	require.NoError(t, err)
+	renewals += len(actions)
+	require.Equal(t, 5, renewals)
+	a, err := billing.GetAccount(context.Background(), f.env.DB, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, "7300.00", a.Balance.String(), "5 purchases and 5 renewals of 270.00")
+	f.verify(t)
+	_ = json.Marshal
+}
