@@ -1,5 +1,5 @@
 // Package cli is zonkvmd's command tree (operator.md): serve, migrate,
-// catalog, reseller, and the places kept for ledger, sweep and task. Main
+// catalog, reseller, ledger, sweep and task. Main
 // takes its arguments, streams and environment as parameters, so tests run
 // the real commands in-process.
 package cli
@@ -32,9 +32,10 @@ const usage = `usage: zonkvmd COMMAND [ARGS]
   reseller api APPID on|off         switch the reseller's API access
   reseller allow-ip APPID [CIDR,...] replace the IP allow-list (none: any address)
   healthcheck                       exit 0 when the daemon at ZONKVMD_ADDR answers /healthz
-  ledger show APPID [--limit N] | ledger verify        (with the billing issue)
-  sweep [--at "YYYY-MM-DD HH:MM:SS"] [--dry-run]       (with the billing issue)
-  task list | task done ID ...                          (with the provider issue)
+  ledger show APPID [--limit N]     the newest ledger entries, one JSON line each
+  ledger verify                     check every invariant of the ledger (exit 1 if any fails)
+  sweep [--at "YYYY-MM-DD HH:MM:SS"] [--dry-run]   run the lifecycle once
+  task list [--all] | task done ID [--ip ...] | task fail ID --note TEXT   operator tasks
 
 Configuration comes from the environment; see README.md.
 `
@@ -63,9 +64,9 @@ var commands = map[string]command{
 	"catalog":     cmdCatalog,
 	"reseller":    cmdReseller,
 	"healthcheck": cmdHealthcheck,
-	"ledger":      notYet("ledger", "the billing issue"),
-	"sweep":       notYet("sweep", "the billing issue"),
-	"task":        notYet("task", "the provider issue"),
+	"ledger":      cmdLedger,
+	"sweep":       cmdSweep,
+	"task":        cmdTask,
 }
 
 // Main runs one command and returns the process exit status: 0 success,
@@ -105,12 +106,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv c
 		return 1
 	}
 	return 0
-}
-
-func notYet(name, issue string) command {
-	return func(e *env, args []string) error {
-		return fmt.Errorf("%s is not available in this version yet (it arrives with %s)", name, issue)
-	}
 }
 
 // parse parses args with fs, allowing flags after positional arguments

@@ -165,7 +165,9 @@ func TestBadInputChangesNothingAndSaysWhy(t *testing.T) {
 		{[]string{"reseller", "show", appid, "--bogus"}, 2, "unknown flag"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"migrate", "down", "zero"}, 2, "N must be"},
-		{[]string{"ledger", "verify"}, 1, "not available"},
+		{[]string{"sweep", "--at", "yesterday"}, 2, "--at"},
+		{[]string{"ledger", "show"}, 2, "usage"},
+		{[]string{"ledger", "show", appid, "--limit", "0"}, 2, "--limit"},
 	}
 	for _, c := range cases {
 		code, _, errOut := zonkvmd(t, url, c.args...)
