@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,42 +12,90 @@ import (
 )
 
 // Charge takes the sum of entries (each a positive price) from the
-// reseller's balance with one conditional UPDATE and appends one ledger
-// entry per order, each with its own negative amount and running
-// balance_after, inside tx. It returns the account after, the ledger ids
-// in the order of entries, and ErrInsufficient (nothing changed) when
-// balance plus credit line cannot pay the whole sum.
-func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry) (Account, []int64, error) {
+// reseller's balance and appends one ledger entry per order, each with its
+// own negative amount and running balance_after, in ONE statement inside
+// tx: the conditional UPDATE of billing.md §1 feeds the inserts, so the
+// account row is locked for a single round trip before the commit. It
+// returns the account after, the ledger ids in the order of entries, and
+// ErrInsufficient (nothing changed) when balance plus credit line cannot
+// pay the whole sum. When rec is not nil, the same statement stores rec's
+// answer for its idempotency key, with the balance after at "balance".
+func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record) (Account, []int64, error) {
+	n := len(entries)
 	total := decimal.Zero
-	for _, e := range entries {
+	amounts := make([]decimal.Decimal, n)
+	kinds, businesses, references, notes := make([]string, n), make([]*string, n), make([]*string, n), make([]string, n)
+	orderIDs, coupons := make([]*int64, n), make([]*int64, n)
+	froms, tos := make([]*time.Time, n), make([]*time.Time, n)
+	for i, e := range entries {
 		if e.Amount.IsNegative() || !e.Amount.Equal(e.Amount.Truncate(2)) {
 			return Account{}, nil, fmt.Errorf("billing.Charge: bad amount %s", e.Amount)
 		}
 		total = total.Add(e.Amount)
+		amounts[i], kinds[i], notes[i] = e.Amount, e.Kind, e.Note
+		if e.Business != "" {
+			businesses[i], orderIDs[i] = &entries[i].Business, &entries[i].OrderID
+		}
+		if e.Reference != "" {
+			references[i] = &entries[i].Reference
+		}
+		if !e.From.IsZero() {
+			froms[i], tos[i] = &entries[i].From, &entries[i].To
+		}
+		if e.CouponID != 0 {
+			coupons[i] = &entries[i].CouponID
+		}
+	}
+	rows, err := tx.Query(ctx, `
+		WITH acct AS (
+			UPDATE accounts SET balance = balance - $2, updated_at = now()
+			WHERE reseller_id = $1 AND balance - $2 >= -credit_limit
+			RETURNING balance, credit_limit),
+		e AS (
+			SELECT * FROM unnest($3::numeric[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+			                     $8::timestamptz[], $9::timestamptz[], $10::bigint[], $11::text[])
+			    WITH ORDINALITY AS e(amount, kind, business, order_id, reference, service_from, service_to, coupon_id, note, n)),
+		ins AS (
+			INSERT INTO ledger_entries (reseller_id, kind, amount, balance_after, credit_limit, business,
+				order_id, reference, service_from, service_to, coupon_id, note)
+			SELECT $1, e.kind, -e.amount,
+			       acct.balance + $2 - sum(e.amount) OVER (ORDER BY e.n), acct.credit_limit,
+			       e.business, e.order_id, e.reference, e.service_from, e.service_to, e.coupon_id, e.note
+			FROM e, acct ORDER BY e.n
+			RETURNING id),
+		answer AS (
+			UPDATE idempotency_keys k
+			SET response = jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
+			FROM acct
+			WHERE $12::text IS NOT NULL AND k.reseller_id = $1 AND k.scope = $12 AND k.key = $14)
+		SELECT acct.balance, acct.credit_limit, ins.id FROM acct, ins ORDER BY ins.id`,
+		resellerID, total, amounts, kinds, businesses, orderIDs, references, froms, tos, coupons, notes,
+		rec.scope(), rec.answer(), rec.key())
+	if err != nil {
+		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
 	}
 	a := Account{ResellerID: resellerID}
-	err := tx.QueryRow(ctx, `
-		UPDATE accounts SET balance = balance - $2, updated_at = now()
-		WHERE reseller_id = $1 AND balance - $2 >= -credit_limit
-		RETURNING balance, credit_limit`, resellerID, total).Scan(&a.Balance, &a.CreditLimit)
-	if errors.Is(err, pgx.ErrNoRows) {
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&a.Balance, &a.CreditLimit, &id); err != nil {
+			rows.Close()
+			return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
+	}
+	if len(ids) == 0 { // the conditional UPDATE matched nothing
 		if _, gerr := GetAccount(ctx, tx, resellerID); gerr != nil {
 			return Account{}, nil, gerr
 		}
 		return Account{}, nil, ErrInsufficient
 	}
-	if err != nil {
-		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
-	}
-	running := a
-	running.Balance.Decimal = a.Balance.Add(total)
-	ids := make([]int64, len(entries))
-	for i, e := range entries {
-		running.Balance.Decimal = running.Balance.Sub(e.Amount)
-		e.Amount = e.Amount.Neg()
-		if ids[i], err = appendEntry(ctx, tx, resellerID, e, running); err != nil {
-			return Account{}, nil, err
-		}
+	if rec != nil {
+		rec.stored = true
 	}
 	return a, ids, nil
 }

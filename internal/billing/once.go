@@ -36,22 +36,23 @@ func RequestHash(request any) ([]byte, error) {
 
 // Once runs fn at most once for (reseller, scope, key) and returns its
 // answer; a repeat with the same request hash gets the first answer again
-// without running fn, a repeat with another hash gets ErrKeyReused. fn runs
+// without running fn, a repeat with another hash gets ErrKeyReused (the key
+// row's insert finds the first call's row and waits for it, so there is no
+// separate look-up before the transaction). fn runs
 // inside the transaction that records the key, so its charge and the key
 // commit together; when fn fails nothing is recorded and the reseller may
 // try again. Concurrent calls with one key wait for each other. An empty key
 // runs fn in a transaction with no idempotency.
 func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key string, hash []byte,
-	fn func(tx pgx.Tx) (any, error)) (json.RawMessage, error) {
-	if key != "" {
-		if answer, err := recorded(ctx, db, resellerID, scope, key, hash); answer != nil || err != nil {
-			return answer, err
-		}
-	}
+	fn func(tx pgx.Tx, rec *Record) (any, error)) (json.RawMessage, error) {
 	var answer json.RawMessage
 	var replay bool
 	err := postgres.Tx(ctx, db, func(tx pgx.Tx) error {
 		answer, replay = nil, false
+		var rec *Record
+		if key != "" {
+			rec = &Record{Scope: scope, Key: key}
+		}
 		if key != "" {
 			tag, err := tx.Exec(ctx, `
 				INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
@@ -64,14 +65,14 @@ func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key str
 				return nil
 			}
 		}
-		v, err := fn(tx)
+		v, err := fn(tx, rec)
 		if err != nil {
 			return err
 		}
 		if answer, err = json.Marshal(v); err != nil {
 			return fmt.Errorf("billing.Once: encode answer: %w", err)
 		}
-		if key != "" {
+		if rec != nil && !rec.stored {
 			_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET response = $4
 				WHERE reseller_id = $1 AND scope = $2 AND key = $3`, resellerID, scope, key, answer)
 		}
@@ -102,4 +103,35 @@ func recorded(ctx context.Context, q postgres.Querier, resellerID int64, scope, 
 		return nil, ErrKeyReused
 	}
 	return answer, nil
+}
+
+// Record is the idempotency key a Once call holds. Charge can store the
+// answer (Answer, with the balance after filled in) in its own statement,
+// which spares a round trip while the account row is locked; Once then
+// does not store it again.
+type Record struct {
+	Scope, Key string
+	Answer     json.RawMessage
+	stored     bool
+}
+
+func (r *Record) scope() *string {
+	if r == nil || r.Answer == nil {
+		return nil
+	}
+	return &r.Scope
+}
+
+func (r *Record) key() *string {
+	if r == nil {
+		return nil
+	}
+	return &r.Key
+}
+
+func (r *Record) answer() []byte {
+	if r == nil {
+		return nil
+	}
+	return r.Answer
 }

@@ -181,7 +181,7 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b business, id int64
 		next := pricing.AddMonths(o.endTime.In(loc), 1, o.buyTime.In(loc).Day())
 		amount := pricing.RoundCharge(o.monthly)
 		_, _, err := billing.Charge(ctx, tx, o.resellerID, []billing.Entry{{Kind: "auto_renew", Amount: amount,
-			Business: b.name, OrderID: id, From: o.endTime, To: next, Note: "auto-renew"}})
+			Business: b.name, OrderID: id, From: o.endTime, To: next, Note: "auto-renew"}}, nil)
 		if errors.Is(err, billing.ErrInsufficient) {
 			break
 		}

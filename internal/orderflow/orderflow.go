@@ -144,7 +144,7 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 		return nil, err
 	}
 	answer, err := billing.Once(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, pu.OrderNo, hash,
-		func(tx pgx.Tx) (any, error) {
+		func(tx pgx.Tx, rec *billing.Record) (any, error) {
 			ids := make([]int64, pu.Number)
 			for i := range ids {
 				id, err := plan.Insert(ctx, tx, i)
@@ -152,6 +152,13 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 					return nil, err
 				}
 				ids[i] = id
+			}
+			// Jobs go in before the charge: the charge locks the account
+			// row until the commit, so it comes last.
+			for _, id := range ids {
+				if err := e.Jobs.Insert(ctx, tx, jobs.Args{Business: plan.Business, OrderID: id, Op: jobs.OpProvision}); err != nil {
+					return nil, err
+				}
 			}
 			amounts, couponDiscount, err := e.discounted(ctx, tx, req.Reseller.ID, pu.CouponID, plan, pu.Number)
 			if err != nil {
@@ -164,21 +171,23 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 					Reference: pu.OrderNo, From: plan.From, To: plan.To, CouponID: pu.CouponID}
 				total = total.Add(amounts[i])
 			}
-			acct, ledgerIDs, err := billing.Charge(ctx, tx, req.Reseller.ID, entries)
+			answer := CreateAnswer{OrderID: pu.OrderNo, IDs: ids, Amount: apitype.Money{Decimal: total}}
+			if rec != nil {
+				if rec.Answer, err = json.Marshal(answer); err != nil {
+					return nil, err
+				}
+			}
+			acct, ledgerIDs, err := billing.Charge(ctx, tx, req.Reseller.ID, entries, rec)
 			if err != nil {
 				return nil, err
 			}
+			answer.Balance = acct.Balance
 			if pu.CouponID != 0 {
 				if err := billing.RecordCouponUse(ctx, tx, pu.CouponID, req.Reseller.ID, ledgerIDs[0], couponDiscount); err != nil {
 					return nil, err
 				}
 			}
-			for _, id := range ids {
-				if err := e.Jobs.Insert(ctx, tx, jobs.Args{Business: plan.Business, OrderID: id, Op: jobs.OpProvision}); err != nil {
-					return nil, err
-				}
-			}
-			return CreateAnswer{OrderID: pu.OrderNo, IDs: ids, Amount: apitype.Money{Decimal: total}, Balance: acct.Balance}, nil
+			return answer, nil
 		})
 	return answer, APIError(err)
 }

@@ -24,7 +24,8 @@ func (e *Engine) OnceClient(ctx context.Context, req *dispatch.Request, clientOr
 	if err != nil {
 		return nil, err
 	}
-	answer, err := billing.Once(ctx, e.DB, req.Reseller.ID, billing.ScopeClientOrder, clientOrderID, hash, fn)
+	answer, err := billing.Once(ctx, e.DB, req.Reseller.ID, billing.ScopeClientOrder, clientOrderID, hash,
+		func(tx pgx.Tx, _ *billing.Record) (any, error) { return fn(tx) })
 	return answer, APIError(err)
 }
 
@@ -41,7 +42,7 @@ func (e *Engine) ChargeOne(ctx context.Context, tx pgx.Tx, resellerID int64, ent
 		entry.Amount = entry.Amount.Sub(discount)
 		entry.CouponID = couponID
 	}
-	acct, ids, err := billing.Charge(ctx, tx, resellerID, []billing.Entry{entry})
+	acct, ids, err := billing.Charge(ctx, tx, resellerID, []billing.Entry{entry}, nil)
 	if err != nil {
 		return billing.Account{}, decimal.Zero, APIError(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ type shop struct {
 	mu  sync.Mutex
 }
 
-func newShop(t *testing.T) *shop {
+func newShop(t testing.TB) *shop {
 	t.Helper()
 	db := pgtest.NewDB(t)
 	box, err := secret.New(apitest.TestKey)
@@ -370,3 +371,11 @@ func TestConcurrentRenewalsWithOneClientOrderIDChargeOnce(t *testing.T) {
 
 var _ = json.Marshal
 var _ = postgres.Tx
+
+func cloneForm(v map[string][]string) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
