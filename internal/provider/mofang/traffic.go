@@ -6,16 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
-
-// step is the spacing of traffic points.
-const step = 5 * time.Minute
 
 // unitBits is how many bits per second one y_unit is.
 var unitBits = map[string]float64{"": 1, "bps": 1, "kbps": 1e3, "mbps": 1e6, "gbps": 1e9}
@@ -75,7 +71,7 @@ func (d *Driver) MachineTraffic(ctx context.Context, m provider.Machine, from, t
 	for _, s := range samples {
 		points = append(points, *s)
 	}
-	return fiveMinutes(points, from, to), nil
+	return provider.FiveMinutePoints(points, from, to), nil
 }
 
 // series reads {"<ms>": rate, ...} (or a list of [ms, rate] pairs; null or
@@ -123,33 +119,4 @@ func number(raw json.RawMessage) (float64, error) {
 		return 0, err
 	}
 	return strconv.ParseFloat(strings.TrimSpace(string(s)), 64)
-}
-
-// fiveMinutes averages samples into points at multiples of five minutes
-// and keeps those within [from, to], oldest first. (The mofangyun driver
-// has the same helper; it belongs in package provider.)
-func fiveMinutes(samples []provider.TrafficPoint, from, to time.Time) []provider.TrafficPoint {
-	type sum struct{ in, out, n float64 }
-	sums := map[int64]*sum{}
-	for _, s := range samples {
-		k := s.Time.Truncate(step).Unix()
-		if sums[k] == nil {
-			sums[k] = &sum{}
-		}
-		sums[k].in += float64(s.InBps)
-		sums[k].out += float64(s.OutBps)
-		sums[k].n++
-	}
-	out := make([]provider.TrafficPoint, 0, len(sums))
-	for k, s := range sums {
-		t := time.Unix(k, 0).UTC()
-		if t.Before(from) || t.After(to) {
-			continue
-		}
-		out = append(out, provider.TrafficPoint{
-			Time: t, InBps: int64(math.Round(s.in / s.n)), OutBps: int64(math.Round(s.out / s.n)),
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
-	return out
 }

@@ -5,18 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
-
-// step is the spacing of traffic points.
-const step = 5 * time.Minute
 
 // VMTraffic reads the bandwidth chart of a cloud's first NIC (GET
 // statistics, type=net_adapter, kvm_ifname=<kvmid>.0, st=from in ms). Its
@@ -63,7 +58,7 @@ func (d *Driver) VMTraffic(ctx context.Context, id string, from, to time.Time) (
 		}
 		samples = append(samples, provider.TrafficPoint{Time: t, InBps: int64(in), OutBps: int64(out)})
 	}
-	return fiveMinutes(samples, from, to), nil
+	return provider.FiveMinutePoints(samples, from, to), nil
 }
 
 // chartTime reads a chart time: "2006-01-02 15:04:05" (in the configured
@@ -89,32 +84,4 @@ func (d *Driver) chartTime(raw json.RawMessage) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("unreadable chart time %q", s)
-}
-
-// fiveMinutes averages samples into points at multiples of five minutes
-// and keeps those within [from, to], oldest first.
-func fiveMinutes(samples []provider.TrafficPoint, from, to time.Time) []provider.TrafficPoint {
-	type sum struct{ in, out, n float64 }
-	sums := map[int64]*sum{}
-	for _, s := range samples {
-		k := s.Time.Truncate(step).Unix()
-		if sums[k] == nil {
-			sums[k] = &sum{}
-		}
-		sums[k].in += float64(s.InBps)
-		sums[k].out += float64(s.OutBps)
-		sums[k].n++
-	}
-	out := make([]provider.TrafficPoint, 0, len(sums))
-	for k, s := range sums {
-		t := time.Unix(k, 0).UTC()
-		if t.Before(from) || t.After(to) {
-			continue
-		}
-		out = append(out, provider.TrafficPoint{
-			Time: t, InBps: int64(math.Round(s.in / s.n)), OutBps: int64(math.Round(s.out / s.n)),
-		})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
-	return out
 }
