@@ -1,0 +1,113 @@
+package orderflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+)
+
+// Operation is an order's state as an operation action reads it.
+type Operation struct {
+	ID, LineID  int64
+	Status      int
+	RunStatus   int
+	ActStatus   int
+	ProviderRef string
+}
+
+// ActiveOrder reads the caller's order named by the guid parameter and
+// checks it may be operated on: 未找到产品记录 when it is not the caller's,
+// 业务状态异常 unless it is 正常. It does not lock; for reads (consoles,
+// charts, rule lists) that need no job.
+func (e *Engine) ActiveOrder(ctx context.Context, req *dispatch.Request, business string) (Operation, error) {
+	id, err := req.Params.OrderID()
+	if err != nil {
+		return Operation{}, err
+	}
+	o, err := readOperation(ctx, e.DB, business, req.Reseller.ID, id, false)
+	if err != nil {
+		return Operation{}, err
+	}
+	if o.Status != 1 {
+		return Operation{}, dispatch.ErrStatusAbnormal
+	}
+	return o, nil
+}
+
+func readOperation(ctx context.Context, q postgres.Querier, business string, resellerID, id int64, lock bool) (Operation, error) {
+	t, ok := tables[business]
+	if !ok {
+		return Operation{}, fmt.Errorf("orderflow: unknown business %q", business)
+	}
+	ref := "provider_ref"
+	if business == "idc" || business == "hosting" || business == "sql" {
+		ref = "''" // these keep the provider's ids in columns of their own
+	}
+	sql := `SELECT id, line_id, order_status, run_status, act_status, ` + ref + ` FROM ` + t.orders +
+		` WHERE id = $1 AND reseller_id = $2`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	var o Operation
+	err := q.QueryRow(ctx, sql, id, resellerID).Scan(&o.ID, &o.LineID, &o.Status, &o.RunStatus, &o.ActStatus, &o.ProviderRef)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Operation{}, dispatch.ErrOrderNotFound
+	}
+	if err != nil {
+		return Operation{}, fmt.Errorf("orderflow: read %s order %d: %w", business, id, err)
+	}
+	return o, nil
+}
+
+// StartOperation begins a long operation (power, reinstall, password) on
+// the caller's order named by guid, in one transaction: it locks the order,
+// answers 业务状态异常 unless it is 正常 and 有操作正在进行中 while another
+// operation runs (act_status not 0), runs check (may be nil) on the locked
+// order, sets act_status to act and writes the job. The job's handler
+// clears act_status with FinishOperation.
+func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, business string, act int, op string,
+	params map[string]string, check func(ctx context.Context, tx pgx.Tx, o Operation) error) error {
+	id, err := req.Params.OrderID()
+	if err != nil {
+		return err
+	}
+	return postgres.Tx(ctx, e.DB, func(tx pgx.Tx) error {
+		o, err := readOperation(ctx, tx, business, req.Reseller.ID, id, true)
+		if err != nil {
+			return err
+		}
+		switch {
+		case o.Status != 1:
+			return dispatch.ErrStatusAbnormal
+		case o.ActStatus != 0:
+			return dispatch.ErrOperationRunning
+		}
+		if check != nil {
+			if err := check(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = $2, updated_at = now()
+			WHERE id = $1`, o.ID, act); err != nil {
+			return fmt.Errorf("orderflow.StartOperation: %w", err)
+		}
+		return e.Jobs.Insert(ctx, tx, jobs.Args{Business: business, OrderID: o.ID, Op: op, Params: params})
+	})
+}
+
+// FinishOperation ends an operation: act_status back to 0 and, when run
+// is not 0, the run status it left the machine in.
+func (e *Engine) FinishOperation(ctx context.Context, business string, orderID int64, run int) error {
+	_, err := e.DB.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = 0,
+		run_status = CASE WHEN $2 = 0 THEN run_status ELSE $2 END, updated_at = now() WHERE id = $1`, orderID, run)
+	if err != nil {
+		return fmt.Errorf("orderflow.FinishOperation: %w", err)
+	}
+	return nil
+}
