@@ -65,7 +65,8 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 		}
 	}
 	var err error
-	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: handlers, Poll: cfg.JobPoll}); err != nil {
+	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: handlers, Poll: cfg.JobPoll,
+		RescueAfter: cfg.JobRescueAfter}); err != nil {
 		return nil, err
 	}
 	a.Engine.Jobs = a.Jobs

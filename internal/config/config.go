@@ -47,6 +47,9 @@ type Config struct {
 	JobPoll time.Duration
 	// SweepEvery is ZONKVMD_SWEEP_EVERY, how often the lifecycle sweep runs.
 	SweepEvery time.Duration
+	// JobRescueAfter is ZONKVMD_JOB_RESCUE_AFTER: a job running that long is
+	// taken for dead (its daemon was killed) and run again.
+	JobRescueAfter time.Duration
 }
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
@@ -110,6 +113,7 @@ func FromEnv(getenv Getenv) (Config, error) {
 	c.MaxBodyBytes = parseInt(get, "ZONKVMD_MAX_BODY_BYTES", 1<<20, 1024, 1<<30, &errs)
 	c.JobPoll = parseDuration(get, "ZONKVMD_JOB_POLL", time.Second, &errs)
 	c.SweepEvery = parseDuration(get, "ZONKVMD_SWEEP_EVERY", time.Minute, &errs)
+	c.JobRescueAfter = parseDuration(get, "ZONKVMD_JOB_RESCUE_AFTER", 10*time.Minute, &errs)
 	return c, errors.Join(errs...)
 }
 
@@ -206,6 +210,7 @@ func (c Config) Fields() []zap.Field {
 		zap.Int64("max_body_bytes", c.MaxBodyBytes),
 		zap.Duration("job_poll", c.JobPoll),
 		zap.Duration("sweep_every", c.SweepEvery),
+		zap.Duration("job_rescue_after", c.JobRescueAfter),
 	}
 }
 

@@ -73,6 +73,7 @@ type worker struct {
 	river.WorkerDefaults[Args]
 	handlers map[string]Handler
 	log      *zap.Logger
+	timeout  time.Duration
 }
 
 // NextRetry backs off 2s, 4s, 8s ... up to 5 minutes.
@@ -82,7 +83,7 @@ func (w *worker) NextRetry(job *river.Job[Args]) time.Time {
 }
 
 // Timeout bounds one attempt.
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return 5 * time.Minute }
+func (w *worker) Timeout(*river.Job[Args]) time.Duration { return w.timeout }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	h, ok := w.handlers[job.Args.Business]
@@ -104,18 +105,25 @@ type Config struct {
 	Handlers map[string]Handler // by business; nil for an insert-only client
 	Workers  int                // concurrent jobs (default 10)
 	Poll     time.Duration      // how often to look for jobs besides notifications (default 1s)
+	// RescueAfter is how long a job may stay running before it is taken
+	// for dead (its daemon was killed) and run again (default 10 minutes).
+	// One attempt may run for at most half of it (and 5 minutes).
+	RescueAfter time.Duration
 }
 
 // New returns a client on db. It works jobs only after Start.
 func New(db *postgres.DB, log *zap.Logger, cfg Config) (*Client, error) {
+	rescue := cmpOr(cfg.RescueAfter, 10*time.Minute)
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &worker{handlers: cfg.Handlers, log: log})
+	river.AddWorker(workers, &worker{handlers: cfg.Handlers, log: log, timeout: min(5*time.Minute, rescue/2)})
 	poll := cmpOr(cfg.Poll, time.Second)
 	rc := &river.Config{
-		Workers:           workers,
-		MaxAttempts:       MaxAttempts,
-		FetchPollInterval: poll,
-		FetchCooldown:     min(poll, 50*time.Millisecond),
+		Workers:              workers,
+		MaxAttempts:          MaxAttempts,
+		FetchPollInterval:    poll,
+		FetchCooldown:        min(poll, 50*time.Millisecond),
+		JobTimeout:           min(5*time.Minute, rescue/2),
+		RescueStuckJobsAfter: rescue,
 	}
 	if cfg.Handlers != nil {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmpOr(cfg.Workers, 10)}}
