@@ -21,4 +21,5 @@ type Service struct {
 func (s *Service) Register(t *dispatch.Table) {
 	s.registerCatalog(t)
 	s.registerOrders(t)
+	s.registerMoney(t)
 }

@@ -1,0 +1,137 @@
+package idc
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
+	"github.com/zonkvm/zonkvmd/internal/catalog"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/lease"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/provider"
+)
+
+// Do carries out one job on a colocation order (jobs.Handler). A
+// provisioning that fails for good, or on its last attempt, ends the
+// purchase (see orderflow.Engine.JobOutcome).
+func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
+	return s.Engine.JobOutcome(ctx, lease.IDC.Name(), a, final, s.do(ctx, a), nil)
+}
+
+// job is what a colocation job needs of its order.
+type job struct {
+	status                int
+	lineID                int64
+	driver                string
+	lineGUID, productGUID string
+	power, cabinet, ip    string
+	cfg                   pricing.LeaseOrder
+	machine               provider.Machine
+}
+
+// loadJob reads order id; the driver's Machine is the customer's machine
+// as the operator recorded it: no provider id, the order's Ref and the
+// BMC from the order. It returns an error wrapping orderflow.ErrBroken when
+// the BMC password does not open.
+func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
+	var j job
+	var bmcPassword []byte
+	bmc := &j.machine.BMC
+	err := s.DB.QueryRow(ctx, `
+		SELECT o.order_status, o.line_id, l.provider_driver, l.guid, p.guid, o.power, o.cabinet_sn, o.ip,
+		       o.bandwidth, o.defense, o.ipnum, o.bmc_host, o.bmc_port, o.bmc_username, o.bmc_password_enc
+		FROM idc_orders o
+		JOIN idc_lines l ON l.id = o.line_id
+		JOIN idc_products p ON p.id = o.product_id
+		WHERE o.id = $1`, id).Scan(&j.status, &j.lineID, &j.driver, &j.lineGUID, &j.productGUID, &j.power,
+		&j.cabinet, &j.ip, &j.cfg.Bandwidth, &j.cfg.Defense, &j.cfg.IPNum, &bmc.Host, &bmc.Port,
+		&bmc.Username, &bmcPassword)
+	if err != nil {
+		return j, fmt.Errorf("idc job: order %d: %w", id, err)
+	}
+	j.machine.Ref = orderflow.Ref(lease.IDC.Name(), id)
+	if bmc.Password, err = s.Box.OpenString(bmcPassword); err != nil {
+		return j, fmt.Errorf("idc job: order %d: BMC password: %w: %w", id, orderflow.ErrBroken, err)
+	}
+	return j, nil
+}
+
+func (s *Service) do(ctx context.Context, a jobs.Args) error {
+	j, err := s.loadJob(ctx, a.OrderID)
+	if err != nil {
+		return err
+	}
+	switch a.Op {
+	case jobs.OpProvision:
+		return s.provision(ctx, a.OrderID, j)
+	case jobs.OpDestroy: // staff unrack the machine and hand it back
+		if j.status != -1 && j.status != -2 {
+			return nil
+		}
+		return lease.AskStaff(ctx, s.Engine, lease.IDC, j.driver, a.OrderID, "destroy",
+			map[string]any{"cabinet_sn": j.cabinet, "ip": j.ip})
+	case jobs.OpResize: // bandwidth, IPs and defense are the network's: staff change them
+		return lease.AskStaff(ctx, s.Engine, lease.IDC, j.driver, a.OrderID, "resize",
+			map[string]any{"bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
+	case jobs.OpLock:
+		if j.status != 3 { // renewed before the job ran
+			return nil
+		}
+		return lease.Power(ctx, s.Engine, lease.IDC, j.lineID, a.OrderID, j.machine, provider.PowerOff, -2)
+	case jobs.OpUnlock:
+		if j.status != 1 {
+			return nil
+		}
+		return lease.Power(ctx, s.Engine, lease.IDC, j.lineID, a.OrderID, j.machine, provider.PowerOn, 1)
+	}
+	return jobs.Permanent(fmt.Errorf("idc job: unknown operation %q", a.Op))
+}
+
+// provision delivers a colocation order. The machine is the customer's,
+// so racking it is work for staff: on any driver but the simulator the
+// job records a provisioning task (once, however often it retries) and
+// the order stays 开通中 until staff close the task with the machine's
+// addresses, cabinet and BMC (`zonkvmd task done ID --ip ... --cabinet
+// ... --bmc-host ...`), which completes the order; that step belongs to
+// the provider work, not to this job. On the simulator it completes at
+// once: 正常 from now, with simulated addresses.
+func (s *Service) provision(ctx context.Context, id int64, j job) error {
+	if j.status != 0 {
+		return nil
+	}
+	if j.driver != lease.SimDriver {
+		return lease.AskStaff(ctx, s.Engine, lease.IDC, j.driver, id, "provision", map[string]any{
+			"line_guid": j.lineGUID, "product_guid": j.productGUID, "power": j.power,
+			"bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
+	}
+	ip, err := simAddresses(id, j.cfg.IPNum)
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.Exec(ctx, `
+		UPDATE idc_orders SET order_status = 1, run_status = 1, act_status = 0, start_time = $2, ip = $3,
+			updated_at = now()
+		WHERE id = $1 AND order_status = 0`, id, s.now(), ip); err != nil {
+		return fmt.Errorf("idc order %d: mark delivered: %w", id, err)
+	}
+	return nil
+}
+
+// simAddresses are the simulator's addresses for order id: n of them (at
+// least 1, at most 253) in 203.0.113.0/24 (TEST-NET-3; the simulator's
+// cloud servers use TEST-NET-2), as the ip JSON of getidc.
+func simAddresses(id int64, n int) (string, error) {
+	n = min(max(n, 1), 253)
+	list := make([]catalog.MachineIP, n)
+	for k := range list {
+		host := 2 + (int(id%253)+k)%253
+		list[k] = catalog.MachineIP{IP: fmt.Sprintf("203.0.113.%d", host), Subnet: "255.255.255.0", Gateway: "203.0.113.1"}
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return "", fmt.Errorf("idc: simulated addresses: %w", err)
+	}
+	return string(b), nil
+}

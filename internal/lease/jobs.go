@@ -1,0 +1,158 @@
+package lease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/provider"
+)
+
+// Do carries out one job on a lease order (jobs.Handler). A provisioning
+// that fails for good, or on its last attempt, ends the purchase (see
+// orderflow.Engine.JobOutcome) and gives the machine back to the inventory.
+func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
+	return s.Engine.JobOutcome(ctx, Lease.Name(), a, final, s.do(ctx, a),
+		func(ctx context.Context, tx pgx.Tx) error { return freeMachine(ctx, tx, a.OrderID) })
+}
+
+// job is what a lease job needs of its order and its machine.
+type job struct {
+	status    int
+	lineID    int64
+	driver    string
+	machineID *int64
+	machine   provider.Machine
+	image     string
+	port      string
+	password  []byte
+	cfg       pricing.LeaseOrder
+}
+
+// loadJob reads order id with its machine: the driver's Machine is the
+// order's provider_ref (or the machine's guid), its Ref and the machine's
+// BMC. It returns an error wrapping orderflow.ErrBroken when the BMC password does
+// not open.
+func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
+	var j job
+	var bmcPassword []byte
+	m := &j.machine
+	err := s.DB.QueryRow(ctx, `
+		SELECT o.order_status, o.line_id, l.provider_driver, o.machine_id,
+		       COALESCE(NULLIF(o.provider_ref, ''), m.guid, ''), COALESCE(m.bmc_host, ''),
+		       COALESCE(m.bmc_port, 0), COALESCE(m.bmc_username, ''), m.bmc_password_enc,
+		       COALESCE(sy.mirror_name, ''), o.login_password_enc, o.system_port,
+		       o.bandwidth, o.defense, o.ipnum
+		FROM lease_orders o
+		JOIN lease_lines l ON l.id = o.line_id
+		LEFT JOIN lease_machines m ON m.id = o.machine_id
+		LEFT JOIN systems sy ON sy.id = o.system_id
+		WHERE o.id = $1`, id).Scan(&j.status, &j.lineID, &j.driver, &j.machineID, &m.ID, &m.BMC.Host,
+		&m.BMC.Port, &m.BMC.Username, &bmcPassword, &j.image, &j.password, &j.port, &j.cfg.Bandwidth,
+		&j.cfg.Defense, &j.cfg.IPNum)
+	if err != nil {
+		return j, fmt.Errorf("lease job: order %d: %w", id, err)
+	}
+	m.Ref = orderflow.Ref(Lease.name, id)
+	if m.BMC.Password, err = s.Box.OpenString(bmcPassword); err != nil {
+		return j, fmt.Errorf("lease job: order %d: BMC password: %w: %w", id, orderflow.ErrBroken, err)
+	}
+	return j, nil
+}
+
+func (s *Service) do(ctx context.Context, a jobs.Args) error {
+	j, err := s.loadJob(ctx, a.OrderID)
+	if err != nil {
+		return err
+	}
+	switch a.Op {
+	case jobs.OpProvision:
+		return s.provision(ctx, a.OrderID, j)
+	case jobs.OpDestroy:
+		return s.destroy(ctx, a.OrderID, j)
+	case jobs.OpResize: // bandwidth, IPs and defense are the network's: staff change them
+		return AskStaff(ctx, s.Engine, Lease, j.driver, a.OrderID, "resize", map[string]any{
+			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
+	case jobs.OpLock:
+		if j.status != 3 { // renewed before the job ran
+			return nil
+		}
+		return Power(ctx, s.Engine, Lease, j.lineID, a.OrderID, j.machine, provider.PowerOff, -2)
+	case jobs.OpUnlock:
+		if j.status != 1 {
+			return nil
+		}
+		return Power(ctx, s.Engine, Lease, j.lineID, a.OrderID, j.machine, provider.PowerOn, 1)
+	}
+	return jobs.Permanent(fmt.Errorf("lease job: unknown operation %q", a.Op))
+}
+
+// provision installs the order's system with its password and port on the
+// machine the purchase took (on the manual driver this records a task for
+// staff) and marks the order 正常 from now. An order refunded meanwhile is
+// left as it is.
+func (s *Service) provision(ctx context.Context, id int64, j job) error {
+	if j.status != 0 {
+		return nil
+	}
+	if j.machineID == nil {
+		return fmt.Errorf("lease order %d has no machine: %w", id, orderflow.ErrBroken)
+	}
+	password, err := s.Box.OpenString(j.password)
+	if err != nil {
+		return fmt.Errorf("lease order %d: password: %w: %w", id, orderflow.ErrBroken, err)
+	}
+	drv, err := BareMetal(ctx, s.Engine, Lease, j.lineID)
+	if err != nil {
+		return err
+	}
+	if err := drv.ReinstallMachine(ctx, j.machine, provider.Install{Image: j.image, Password: password,
+		Port: atoi(j.port)}); err != nil {
+		return fmt.Errorf("lease order %d: install: %w", id, err)
+	}
+	if _, err := s.DB.Exec(ctx, `
+		UPDATE lease_orders SET order_status = 1, run_status = 1, act_status = 0, start_time = $2,
+			updated_at = now()
+		WHERE id = $1 AND order_status = 0`, id, s.now()); err != nil {
+		return fmt.Errorf("lease order %d: mark delivered: %w", id, err)
+	}
+	return nil
+}
+
+// destroy ends a refunded or recycled order: it powers its machine off
+// and gives the machine back to the inventory (a refund gave it back
+// already). A machine that another order has taken since is left alone;
+// its own provisioning reinstalls it.
+func (s *Service) destroy(ctx context.Context, id int64, j job) error {
+	if (j.status != -1 && j.status != -2) || j.machineID == nil {
+		return nil
+	}
+	var taken bool
+	if err := s.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM lease_orders
+		WHERE machine_id = $1 AND id <> $2 AND order_status IN (0, 1, 3))`, *j.machineID, id).Scan(&taken); err != nil {
+		return fmt.Errorf("lease order %d: destroy: %w", id, err)
+	}
+	if taken {
+		return nil
+	}
+	drv, err := BareMetal(ctx, s.Engine, Lease, j.lineID)
+	if err == nil {
+		err = drv.PowerMachine(ctx, j.machine, provider.PowerOff)
+	}
+	if err != nil && !errors.Is(err, provider.ErrNotFound) && !errors.Is(err, provider.ErrUnsupported) {
+		return fmt.Errorf("lease order %d: power off: %w", id, err)
+	}
+	return freeMachine(ctx, s.DB, id)
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s))
+	return n
+}
