@@ -93,7 +93,7 @@ func (s *Service) provision(ctx context.Context, panel provider.PanelDriver, id 
 	if err != nil {
 		return fmt.Errorf("sql order %d: password: %w: %w", id, orderflow.ErrBroken, err)
 	}
-	db, err := panel.CreateDatabase(ctx, provider.DBSpec{Name: j.name, User: j.user, Password: password,
+	db, err := panel.CreateDatabase(ctx, provider.DBSpec{Ref: orderflow.Ref(business, id), Name: j.name, User: j.user, Password: password,
 		Code: j.code, Access: access})
 	if err != nil {
 		return err

@@ -188,6 +188,7 @@ type Site struct {
 
 // DBSpec is a cloud database as ordered (create_database).
 type DBSpec struct {
+	Ref      string // zonkvmd's name of the order ("zonkvmd-sql-7")
 	Name     string // db_name = db_user
 	User     string
 	Password string

@@ -258,3 +258,23 @@ func TestReadsStaffCannotAnswerAreUnsupported(t *testing.T) {
 	_, err = set.Panel.SoftURL(ctx, "wordpress")
 	require.ErrorIs(t, err, provider.ErrUnsupported)
 }
+
+func TestADatabaseBecomesAProvisionTaskWithoutItsPassword(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	panel := open(t, db).Panel
+	ctx := context.Background()
+	order := orderID()
+	spec := provider.DBSpec{Ref: "zonkvmd-sql-" + itoa(order), Name: "shop_ab12c", User: "shop_ab12c",
+		Password: "Db-pw-4711", Code: "utf8mb4", Access: "127.0.0.1"}
+	made, err := panel.CreateDatabase(ctx, spec)
+	require.NoError(t, err)
+	task := lastTask(t, db, "sql", order)
+	require.Equal(t, "provision", task.Kind)
+	require.Equal(t, task.ID, made.ID)
+	require.Equal(t, "shop_ab12c", payload(t, task)["db_name"])
+	require.NotContains(t, string(task.Payload), "Db-pw-4711")
+	again, err := panel.CreateDatabase(ctx, spec)
+	require.NoError(t, err)
+	require.Equal(t, made.ID, again.ID, "a retried job finds its task instead of adding one")
+}

@@ -219,10 +219,17 @@ func (d *Driver) SoftURL(context.Context, string) (string, error) {
 	return "", unsupported("software url")
 }
 
-// CreateDatabase returns an error wrapping provider.ErrRejected: a DBSpec
-// carries no Ref, so the driver cannot tell which order the task is for.
-func (d *Driver) CreateDatabase(context.Context, provider.DBSpec) (provider.Database, error) {
-	return provider.Database{}, fmt.Errorf("manual provision: a database spec has no Ref naming its order: %w", provider.ErrRejected)
+// CreateDatabase records a "provision" task for the database order named
+// by spec.Ref (never its password); the task id is the database's id.
+func (d *Driver) CreateDatabase(ctx context.Context, spec provider.DBSpec) (provider.Database, error) {
+	id, err := d.recordRef(ctx, spec.Ref, "provision", map[string]any{
+		"db_name": spec.Name, "db_user": spec.User, "db_code": spec.Code, "access": spec.Access,
+		"password_given": spec.Password != "",
+	})
+	if err != nil {
+		return provider.Database{}, err
+	}
+	return provider.Database{ID: id, Name: spec.Name}, nil
 }
 
 // DeleteDatabase records a "delete" task for the database made by task
