@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,8 +11,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/app"
+	"github.com/zonkvm/zonkvmd/internal/idc"
+	"github.com/zonkvm/zonkvmd/internal/lease"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider/manual"
 )
@@ -259,9 +266,9 @@ func taskClose(e *env, id int64, result map[string]string, note string) error {
 	defer closeDB()
 	var t manual.Task
 	if result != nil {
-		t, err = manual.CompleteTask(e.ctx, db, id, result, note)
-	} else {
-		t, err = manual.FailTask(e.ctx, db, id, note)
+		t, err = manual.CompleteTaskWith(e.ctx, db, id, result, note, deliver(result))
+	} else if t, err = manual.FailTask(e.ctx, db, id, note); err == nil {
+		err = giveUp(e, db, t)
 	}
 	var closed *manual.ClosedError
 	switch {
@@ -290,4 +297,29 @@ func printTask(e *env, t manual.Task) error {
 		}
 	}
 	return printJSON(e, t)
+}
+
+// deliver applies a completed task to its order: racking a colocated
+// machine is how a colocation order is provisioned.
+func deliver(result map[string]string) func(ctx context.Context, tx pgx.Tx, t manual.Task) error {
+	return func(ctx context.Context, tx pgx.Tx, t manual.Task) error {
+		if t.Business == "idc" && t.Kind == "provision" {
+			return idc.Racked(ctx, tx, t.OrderID, result, time.Now())
+		}
+		return nil
+	}
+}
+
+// giveUp ends the purchase whose provisioning task staff could not do:
+// refunded in full and deleted, the note kept as the reason.
+func giveUp(e *env, db *postgres.DB, t manual.Task) error {
+	if t.Kind != "provision" {
+		return nil
+	}
+	engine := &orderflow.Engine{DB: db, Now: time.Now}
+	var undo func(ctx context.Context, tx pgx.Tx) error
+	if t.Business == "lease" {
+		undo = func(ctx context.Context, tx pgx.Tx) error { return lease.FreeMachine(ctx, tx, t.OrderID) }
+	}
+	return engine.FailPurchase(e.ctx, t.Business, t.OrderID, "staff could not provision it: "+t.Note, undo)
 }

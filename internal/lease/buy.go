@@ -153,11 +153,11 @@ func takeMachine(ctx context.Context, tx pgx.Tx, productID, lineID int64) (int64
 	return id, nil
 }
 
-// freeMachine gives the machine of order orderID back to the inventory,
+// FreeMachine gives the machine of order orderID back to the inventory,
 // unless it is broken or another live order holds it already. It runs in
 // a refund's or a failed purchase's transaction, or in the destroy job of
 // a recycled order.
-func freeMachine(ctx context.Context, q postgres.Querier, orderID int64) error {
+func FreeMachine(ctx context.Context, q postgres.Querier, orderID int64) error {
 	_, err := q.Exec(ctx, `
 		UPDATE lease_machines m SET status = 'free'
 		FROM lease_orders o

@@ -20,7 +20,7 @@ import (
 // orderflow.Engine.JobOutcome) and gives the machine back to the inventory.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
 	return s.Engine.JobOutcome(ctx, Lease.Name(), a, final, s.do(ctx, a),
-		func(ctx context.Context, tx pgx.Tx) error { return freeMachine(ctx, tx, a.OrderID) })
+		func(ctx context.Context, tx pgx.Tx) error { return FreeMachine(ctx, tx, a.OrderID) })
 }
 
 // job is what a lease job needs of its order and its machine.
@@ -149,7 +149,7 @@ func (s *Service) destroy(ctx context.Context, id int64, j job) error {
 	if err != nil && !errors.Is(err, provider.ErrNotFound) && !errors.Is(err, provider.ErrUnsupported) {
 		return fmt.Errorf("lease order %d: power off: %w", id, err)
 	}
-	return freeMachine(ctx, s.DB, id)
+	return FreeMachine(ctx, s.DB, id)
 }
 
 func atoi(s string) int {

@@ -32,7 +32,7 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 // refund gives the machine back to the inventory.
 func (s *Service) money() Money {
 	return Money{Business: Lease, Engine: s.Engine, Lock: lock,
-		Refunded: func(ctx context.Context, tx pgx.Tx, id int64) error { return freeMachine(ctx, tx, id) }}
+		Refunded: func(ctx context.Context, tx pgx.Tx, id int64) error { return FreeMachine(ctx, tx, id) }}
 }
 
 // Held is a lease or idc order read under its row lock, for a change of

@@ -108,17 +108,26 @@ func GetTask(ctx context.Context, db postgres.Querier, id int64) (Task, error) {
 // as it now is, or an error wrapping ErrNoTask (no such task) or a
 // *ClosedError ("task 7 is already done", which is ErrClosed).
 func CompleteTask(ctx context.Context, db *postgres.DB, id int64, result map[string]string, note string) (Task, error) {
-	return closeTask(ctx, db, "manual.CompleteTask", id, StatusDone, result, note)
+	return closeTask(ctx, db, "manual.CompleteTask", id, StatusDone, result, note, nil)
+}
+
+// CompleteTaskWith is CompleteTask that also runs apply on the closed task
+// in the same transaction (the order the work was for takes its result);
+// an error from apply leaves the task open and changes nothing.
+func CompleteTaskWith(ctx context.Context, db *postgres.DB, id int64, result map[string]string, note string,
+	apply func(ctx context.Context, tx pgx.Tx, t Task) error) (Task, error) {
+	return closeTask(ctx, db, "manual.CompleteTask", id, StatusDone, result, note, apply)
 }
 
 // FailTask marks open task id failed (staff could not do it) with note as
 // the reason. It returns the task as it now is, or an error wrapping
 // ErrNoTask or a *ClosedError.
 func FailTask(ctx context.Context, db *postgres.DB, id int64, note string) (Task, error) {
-	return closeTask(ctx, db, "manual.FailTask", id, StatusFailed, nil, note)
+	return closeTask(ctx, db, "manual.FailTask", id, StatusFailed, nil, note, nil)
 }
 
-func closeTask(ctx context.Context, db *postgres.DB, op string, id int64, status string, result map[string]string, note string) (Task, error) {
+func closeTask(ctx context.Context, db *postgres.DB, op string, id int64, status string, result map[string]string, note string,
+	apply func(ctx context.Context, tx pgx.Tx, t Task) error) (Task, error) {
 	if result == nil {
 		result = map[string]string{}
 	}
@@ -144,7 +153,10 @@ func closeTask(ctx context.Context, db *postgres.DB, op string, id int64, status
 			SET status = $2, result = result || $3::jsonb, done_at = now(),
 			    note = CASE WHEN $4 = '' THEN note ELSE $4 END
 			WHERE id = $1 RETURNING `+taskColumns, id, status, body, note))
-		return err
+		if err != nil || apply == nil {
+			return err
+		}
+		return apply(ctx, tx, t)
 	})
 	if err != nil {
 		return Task{}, fmt.Errorf("%s: %w", op, err)

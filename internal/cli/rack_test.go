@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"strconv"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/zonkvm/zonkvmd/examples"
+	"github.com/zonkvm/zonkvmd/internal/apitest"
+	"github.com/zonkvm/zonkvmd/internal/billing"
+	"github.com/zonkvm/zonkvmd/internal/catalog"
+	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
+	"github.com/zonkvm/zonkvmd/internal/provider/manual"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+// buyColocation buys one 1U colocation order on 温州BGP and returns its id.
+func buyColocation(t *testing.T, env *apitest.Env, r apitest.Reseller, orderNo string) int64 {
+	t.Helper()
+	var c struct{ IDs []int64 }
+	env.Post(t, r.Form("create_order", "obj_type", "create_idc", "order_id", orderNo,
+		"line_guid", "20250409132657673520", "product_guid", "20250409132727581219",
+		"content", `{"bandwidth":50,"ipnum":1}`)).Into(t, &c)
+	return c.IDs[0]
+}
+
+func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T) {
+	db, url := pgtest.DB(t), pgtest.URL(t)
+	ctx := context.Background()
+	box, err := secret.New(apitest.TestKey)
+	require.NoError(t, err)
+	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
+	require.NoError(t, err)
+	env := apitest.NewWithoutWorkers(t, db)
+	r := env.NewReseller(t, "5000")
+	racked, doomed := buyColocation(t, env, r, "RACK-1"), buyColocation(t, env, r, "RACK-2")
+	// What the idc provisioning job records on any line but the simulator's.
+	rackTask, err := manual.AddTask(ctx, db, "idc", racked, "provision", map[string]any{"power": "0.5A/220V"})
+	require.NoError(t, err)
+	failTask, err := manual.AddTask(ctx, db, "idc", doomed, "provision", nil)
+	require.NoError(t, err)
+
+	code, _, errOut := zonkvmd(t, url, "task", "done", strconv.FormatInt(rackTask.ID, 10), "--ip", "198.51.100.20",
+		"--cabinet", "W-07", "--bmc-host", "198.51.100.21", "--bmc-user", "ADMIN", "--bmc-password", "Bmc-pw-1")
+	require.Equal(t, 0, code, errOut)
+	var order map[string]any
+	env.Post(t, r.Form("getidc", "guid", strconv.FormatInt(racked, 10))).Into(t, &order)
+	require.EqualValues(t, 1, order["order_status"])
+	require.Equal(t, `[{"ip":"198.51.100.20","subnet":"","gateway":""}]`, order["ip"])
+	require.NotNil(t, order["start_time"])
+	var cabinet, bmcHost string
+	var sealed []byte
+	require.NoError(t, db.QueryRow(ctx, `SELECT cabinet_sn, bmc_host, bmc_password_enc FROM idc_orders WHERE id = $1`,
+		racked).Scan(&cabinet, &bmcHost, &sealed))
+	require.Equal(t, "W-07", cabinet)
+	require.Equal(t, "198.51.100.21", bmcHost)
+	key, err := hex.DecodeString(testKey)
+	require.NoError(t, err)
+	cliBox, err := secret.New(key)
+	require.NoError(t, err)
+	pw, err := cliBox.OpenString(sealed)
+	require.NoError(t, err)
+	require.Equal(t, "Bmc-pw-1", pw)
+
+	before, err := billing.GetAccount(ctx, db, r.ID)
+	require.NoError(t, err)
+	code, _, errOut = zonkvmd(t, url, "task", "fail", strconv.FormatInt(failTask.ID, 10), "--note", "no cabinet space")
+	require.Equal(t, 0, code, errOut)
+	env.Post(t, r.Form("getidc", "guid", strconv.FormatInt(doomed, 10))).Into(t, &order)
+	require.EqualValues(t, -2, order["order_status"])
+	after, err := billing.GetAccount(ctx, db, r.ID)
+	require.NoError(t, err)
+	require.Equal(t, before.Balance.Add(decimal.RequireFromString("800.00")).StringFixed(2), after.Balance.String(), "refunded in full")
+	problems, err := billing.Verify(ctx, db)
+	require.NoError(t, err)
+	require.Empty(t, problems)
+}
