@@ -14,7 +14,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/catalog"
-	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider/manual"
 	"github.com/zonkvm/zonkvmd/internal/secret"
 )
@@ -30,8 +30,13 @@ func buyColocation(t *testing.T, env *apitest.Env, r apitest.Reseller, orderNo s
 }
 
 func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T) {
-	db, url := pgtest.DB(t), pgtest.URL(t)
+	url := freshDatabase(t) // a database of its own: the catalogue here is sealed with another key
+	code, _, errOut := zonkvmd(t, url, "migrate")
+	require.Equal(t, 0, code, errOut)
 	ctx := context.Background()
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
 	box, err := secret.New(apitest.TestKey)
 	require.NoError(t, err)
 	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
@@ -45,7 +50,7 @@ func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T
 	failTask, err := manual.AddTask(ctx, db, "idc", doomed, "provision", nil)
 	require.NoError(t, err)
 
-	code, _, errOut := zonkvmd(t, url, "task", "done", strconv.FormatInt(rackTask.ID, 10), "--ip", "198.51.100.20",
+	code, _, errOut = zonkvmd(t, url, "task", "done", strconv.FormatInt(rackTask.ID, 10), "--ip", "198.51.100.20",
 		"--cabinet", "W-07", "--bmc-host", "198.51.100.21", "--bmc-user", "ADMIN", "--bmc-password", "Bmc-pw-1")
 	require.Equal(t, 0, code, errOut)
 	var order map[string]any
