@@ -92,7 +92,12 @@ func TestUnknownActionAndGET(t *testing.T) {
 	e := apitest.New(t, pgtest.DB(t))
 	r := e.NewReseller(t, "")
 	e.Post(t, r.Form("no_such_action")).Fails(t, "请求错误")
-	e.Post(t, r.Form("server_start", "guid", "1")).Fails(t, "暂未开放")
+	for _, row := range e.App.Table.Coverage() { // a documented action not built yet, if any is left
+		if !row.Implemented && row.Sub == "" {
+			e.Post(t, r.Form(row.Action, "guid", "1")).Fails(t, "暂未开放")
+			break
+		}
+	}
 
 	resp, err := http.Get(e.Server.URL + "/api/same/index?" + r.Form("getzones").Encode())
 	require.NoError(t, err)

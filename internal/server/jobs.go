@@ -2,8 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
@@ -12,23 +17,39 @@ import (
 
 // Do carries out one job on a server order (jobs.Handler). A provisioning
 // that the provider rejects, or that fails on its last attempt, ends the
-// purchase: refunded in full and deleted, with the reason kept.
+// purchase: refunded in full and deleted, with the reason kept. An
+// operation (power, reinstall, passwords) that fails for good or on its
+// last attempt ends with act_status back to 0 and the reason kept in
+// status_reason; one that may pass (provider.ErrUnavailable) is retried
+// with act_status unchanged. It returns nil on success, jobs.Permanent(err)
+// when no retry can help, and err to be retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
 	err := s.do(ctx, a)
 	if err == nil {
 		return nil
 	}
-	if a.Op == jobs.OpProvision && (final || errors.Is(err, provider.ErrRejected) || errors.Is(err, provider.ErrUnsupported)) {
+	forGood := errors.Is(err, provider.ErrRejected) || errors.Is(err, provider.ErrUnsupported) || errors.Is(err, errBroken)
+	switch {
+	case a.Op == jobs.OpProvision && (final || forGood):
 		if ferr := s.Engine.FailPurchase(ctx, business, a.OrderID, err.Error(), nil); ferr != nil {
 			return fmt.Errorf("%w (and ending the purchase failed: %v)", err, ferr)
 		}
 		return jobs.Permanent(err)
-	}
-	if errors.Is(err, provider.ErrRejected) || errors.Is(err, provider.ErrUnsupported) {
+	case isOperation(a.Op) && (final || forGood || errors.Is(err, provider.ErrNotFound)):
+		if ferr := s.failOperation(ctx, a, err); ferr != nil {
+			return fmt.Errorf("%w (and ending the operation failed: %v)", err, ferr)
+		}
+		return jobs.Permanent(err)
+	case forGood:
 		return jobs.Permanent(err)
 	}
 	return err
 }
+
+// errBroken marks a job that the order's stored data can never let work (a
+// sealed password that does not open, an unknown operation): it is not
+// retried.
+var errBroken = errors.New("server job: the order's data cannot serve this job")
 
 // job is what a server job needs of its order.
 type job struct {
@@ -71,32 +92,54 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	if err != nil {
 		return err
 	}
-	set, err := s.Engine.Provider(ctx, business, j.lineID)
-	if err != nil {
-		return jobs.Permanent(err)
+	if isOperation(a.Op) && j.status != 1 { // refunded, expired or recycled since: nothing to do
+		return s.Engine.FinishOperation(ctx, business, a.OrderID, 0)
 	}
-	if set.VM == nil {
-		return fmt.Errorf("server line %d: driver %s runs no cloud servers: %w", j.lineID, set.Driver, provider.ErrUnsupported)
+	vms, err := s.vmDriver(ctx, j.lineID)
+	if err != nil {
+		return err
 	}
 	switch a.Op {
 	case jobs.OpProvision:
-		return s.provision(ctx, set.VM, a.OrderID, j)
+		return s.provision(ctx, vms, a.OrderID, j)
 	case jobs.OpDestroy:
 		if j.ref == "" {
 			return nil
 		}
-		if err := set.VM.DeleteVM(ctx, j.ref); err != nil && !errors.Is(err, provider.ErrNotFound) {
+		if err := vms.DeleteVM(ctx, j.ref); err != nil && !errors.Is(err, provider.ErrNotFound) {
 			return err
 		}
 		return nil
 	case jobs.OpResize:
-		return set.VM.ResizeVM(ctx, j.ref, j.spec(orderflow.Ref(business, a.OrderID), ""))
+		return vms.ResizeVM(ctx, j.ref, j.spec(orderflow.Ref(business, a.OrderID), ""))
 	case jobs.OpLock:
-		return s.power(ctx, set.VM, a.OrderID, j.ref, provider.PowerOff, -2)
+		return s.power(ctx, vms, a.OrderID, j.ref, provider.PowerOff, -2)
 	case jobs.OpUnlock:
-		return s.power(ctx, set.VM, a.OrderID, j.ref, provider.PowerOn, 1)
+		return s.power(ctx, vms, a.OrderID, j.ref, provider.PowerOn, 1)
+	case jobs.OpStart, jobs.OpStop, jobs.OpRestart:
+		return s.switchPower(ctx, vms, a, j.ref)
+	case jobs.OpInstall:
+		return s.reinstall(ctx, vms, a, j.ref)
+	case jobs.OpPassword, jobs.OpVNCPassword:
+		return s.setPassword(ctx, vms, a, j.ref)
 	}
-	return jobs.Permanent(fmt.Errorf("server job: unknown operation %q", a.Op))
+	return fmt.Errorf("server job: unknown operation %q: %w", a.Op, errBroken)
+}
+
+// vmDriver opens the VM driver of server line lineID. It returns
+// orderflow's error when the line's provider object cannot be opened (a job
+// retries it, so an operator has until the last attempt to fix the line),
+// and one wrapping provider.ErrUnsupported when its driver runs no cloud
+// servers.
+func (s *Service) vmDriver(ctx context.Context, lineID int64) (provider.VMDriver, error) {
+	set, err := s.Engine.Provider(ctx, business, lineID)
+	if err != nil {
+		return nil, err
+	}
+	if set.VM == nil {
+		return nil, fmt.Errorf("server line %d: driver %s runs no cloud servers: %w", lineID, set.Driver, provider.ErrUnsupported)
+	}
+	return set.VM, nil
 }
 
 // provision creates the server (the driver finds one a retried attempt
@@ -108,7 +151,7 @@ func (s *Service) provision(ctx context.Context, vms provider.VMDriver, id int64
 	}
 	password, err := s.Box.OpenString(j.password)
 	if err != nil {
-		return jobs.Permanent(fmt.Errorf("server order %d: password: %w", id, err))
+		return fmt.Errorf("server order %d: password: %w: %w", id, errBroken, err)
 	}
 	vm, err := vms.CreateVM(ctx, j.spec(orderflow.Ref(business, id), password))
 	if err != nil {
@@ -138,4 +181,123 @@ func (s *Service) power(ctx context.Context, vms provider.VMDriver, id int64, re
 	}
 	_, err := s.DB.Exec(ctx, `UPDATE server_orders SET run_status = $2, updated_at = now() WHERE id = $1`, id, run)
 	return err
+}
+
+// operationRun is the run status each operation leaves its server in (0:
+// unchanged); its keys are the operations StartOperation begins.
+var operationRun = map[string]int{jobs.OpStart: 1, jobs.OpStop: -1, jobs.OpRestart: 1, jobs.OpInstall: 1,
+	jobs.OpPassword: 0, jobs.OpVNCPassword: 0}
+
+func isOperation(op string) bool { _, ok := operationRun[op]; return ok }
+
+// powerOps are the power actions of server_start, server_stop and
+// server_restart.
+var powerOps = map[string]provider.PowerOp{jobs.OpStart: provider.PowerOn, jobs.OpStop: provider.PowerOff,
+	jobs.OpRestart: provider.Reboot}
+
+// switchPower runs a power operation and finishes it with the run status
+// it leaves. It returns the driver's error (the server unknown to the
+// provider: provider.ErrNotFound) or the database's.
+func (s *Service) switchPower(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
+	if err := vms.PowerVM(ctx, ref, powerOps[a.Op]); err != nil {
+		return fmt.Errorf("server order %d: %s: %w", a.OrderID, a.Op, err)
+	}
+	return s.Engine.FinishOperation(ctx, business, a.OrderID, operationRun[a.Op])
+}
+
+// reinstall puts the system of the job's system_id on the server with the
+// job's sealed password, then records the system, its login name and
+// port, and the password on the order and finishes the operation, in one
+// statement. It returns errBroken for parameters that cannot serve, the
+// driver's error, or the database's.
+func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
+	password, sealed, err := s.jobPassword(a)
+	if err != nil {
+		return err
+	}
+	sysID, err := strconv.ParseInt(a.Params["system_id"], 10, 64)
+	if err != nil {
+		return fmt.Errorf("server order %d: reinstall: system_id %q: %w", a.OrderID, a.Params["system_id"], errBroken)
+	}
+	var image, loginName, port string
+	err = s.DB.QueryRow(ctx, `SELECT mirror_name, login_name, port FROM systems WHERE id = $1`, sysID).
+		Scan(&image, &loginName, &port)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("server order %d: reinstall: system %d is gone: %w", a.OrderID, sysID, errBroken)
+	}
+	if err != nil {
+		return fmt.Errorf("server order %d: reinstall: %w", a.OrderID, err)
+	}
+	if err := vms.ReinstallVM(ctx, ref, image, password, atoi(port)); err != nil {
+		return fmt.Errorf("server order %d: reinstall: %w", a.OrderID, err)
+	}
+	_, err = s.DB.Exec(ctx, `
+		UPDATE server_orders SET system_id = $2, login_name = $3, login_port = $4, login_password_enc = $5,
+			act_status = 0, run_status = 1, updated_at = now()
+		WHERE id = $1`, a.OrderID, sysID, loginName, atoi(port), sealed)
+	if err != nil {
+		return fmt.Errorf("server order %d: reinstall: record: %w", a.OrderID, err)
+	}
+	return nil
+}
+
+// setPassword sets the root (OpPassword) or console (OpVNCPassword)
+// password to the job's sealed one, then records it on the order and
+// finishes the operation in one statement. need_reset_vnc is left as it
+// is. It returns errBroken for a password that cannot be opened, the
+// driver's error (provider.ErrUnsupported from a provider without console
+// passwords), or the database's.
+func (s *Service) setPassword(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
+	password, sealed, err := s.jobPassword(a)
+	if err != nil {
+		return err
+	}
+	set, column := vms.SetVMPassword, "login_password_enc"
+	if a.Op == jobs.OpVNCPassword {
+		set, column = vms.SetVNCPassword, "vnc_password_enc"
+	}
+	if err := set(ctx, ref, password); err != nil {
+		return fmt.Errorf("server order %d: %s: %w", a.OrderID, a.Op, err)
+	}
+	if _, err := s.DB.Exec(ctx, `UPDATE server_orders SET `+column+` = $2, act_status = 0, updated_at = now()
+		WHERE id = $1`, a.OrderID, sealed); err != nil {
+		return fmt.Errorf("server order %d: %s: record: %w", a.OrderID, a.Op, err)
+	}
+	return nil
+}
+
+// jobPassword opens the job's "password" parameter (the base64 of a
+// password sealed with the service's box). It returns the password, the
+// sealed bytes, and errBroken when the parameter cannot be opened.
+func (s *Service) jobPassword(a jobs.Args) (string, []byte, error) {
+	sealed, err := base64.StdEncoding.DecodeString(a.Params["password"])
+	if err != nil || len(sealed) == 0 {
+		return "", nil, fmt.Errorf("server order %d: %s: no sealed password: %w", a.OrderID, a.Op, errBroken)
+	}
+	password, err := s.Box.OpenString(sealed)
+	if err != nil {
+		return "", nil, fmt.Errorf("server order %d: %s: password: %w: %w", a.OrderID, a.Op, errBroken, err)
+	}
+	return password, sealed, nil
+}
+
+// maxReason bounds what status_reason keeps of an error.
+const maxReason = 1000
+
+// failOperation ends an operation that failed for good: act_status back
+// to 0 (the run status as it was) and the reason kept in status_reason for
+// the operator. It returns the database's error.
+func (s *Service) failOperation(ctx context.Context, a jobs.Args, cause error) error {
+	reason := a.Op + " failed: " + cause.Error()
+	if len(reason) > maxReason {
+		reason = reason[:maxReason]
+		for !utf8.ValidString(reason) { // do not cut a character in two
+			reason = reason[:len(reason)-1]
+		}
+	}
+	if _, err := s.DB.Exec(ctx, `UPDATE server_orders SET act_status = 0, status_reason = $2, updated_at = now()
+		WHERE id = $1`, a.OrderID, reason); err != nil {
+		return fmt.Errorf("server order %d: end %s: %w", a.OrderID, a.Op, err)
+	}
+	return nil
 }

@@ -1,0 +1,265 @@
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zonkvm/zonkvmd/internal/apitype"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/provider"
+)
+
+// The server's actStatus values (semantics.md §4). The document names 0
+// 正常, 3 启动中, 4 关机中 and 5 重启中 and leaves the others open; zonkvmd
+// uses 6 重装中 (server_install), 7 密码重设中 (server_setpsw) and 8
+// VNC密码重设中 (server_setvnc), the next free numbers, so that a reseller
+// who knows only the documented ones still sees "not 0: busy".
+const (
+	actStarting    = 3
+	actStopping    = 4
+	actRestarting  = 5
+	actReinstall   = 6
+	actPassword    = 7
+	actVNCPassword = 8
+)
+
+// registerOperations puts the actions that operate a running server into
+// the table (document 五.6-9 and 五.12-18).
+//
+// Power, reinstall and password changes are durable jobs (semantics.md
+// §4): the call locks the order, checks it is 正常 with no operation
+// running, sets actStatus and records the job in one transaction, and
+// answers at once; the job clears actStatus. A new system or password is
+// written on the order by the job once the provider has taken it, so an
+// order always describes its machine as it is: until then getserver
+// answers the old loginPassword (actStatus says the change is under way),
+// and an operation that fails for good changes nothing but actStatus and
+// status_reason. The new password travels in the job's parameters sealed
+// with the service's box, never in clear.
+//
+// Consoles, charts and security policies are answered synchronously from
+// the provider: they are quick, the reseller waits for their answer, and
+// a retry later would have no one to answer to.
+func (s *Service) registerOperations(t *dispatch.Table) {
+	if s.Engine == nil {
+		return
+	}
+	t.Handle("server_start", s.powerAction(actStarting, jobs.OpStart))
+	t.Handle("server_stop", s.powerAction(actStopping, jobs.OpStop))
+	t.Handle("server_restart", s.powerAction(actRestarting, jobs.OpRestart))
+	t.Handle("server_install", s.install)
+	t.Handle("server_setpsw", s.passwordAction(actPassword, jobs.OpPassword))
+	t.Handle("server_setvnc", s.passwordAction(actVNCPassword, jobs.OpVNCPassword))
+	t.Handle("server_getvncurl", s.console)
+	t.Handle("get_server_chart", s.chart)
+	t.Handle("get_security_policy", s.listPolicies)
+	t.Handle("server_add_hardpolicy", s.addPolicy)
+	t.Handle("server_del_hardpolicy", s.deletePolicy)
+}
+
+// powerAction serves server_start, server_stop and server_restart
+// (document 五.6-8): actStatus act and the job op. It answers
+// 未找到产品记录, 业务状态异常 (not 正常: 开通中, 已过期 and locked, ...) or
+// 有操作正在进行中 and changes nothing then.
+func (s *Service) powerAction(act int, op string) dispatch.HandlerFunc {
+	return func(ctx context.Context, req *dispatch.Request) (any, error) {
+		return nil, s.Engine.StartOperation(ctx, req, business, act, op, nil, nil)
+	}
+}
+
+// install serves server_install (document 五.9): systemID must be enabled,
+// offer "install", support servers, serve the line's zone and fit the
+// order's cpu and memory; password (required) must be strong. The job
+// reinstalls and then records the system, its login name and port and the
+// password.
+func (s *Service) install(ctx context.Context, req *dispatch.Request) (any, error) {
+	if _, err := req.Params.OrderID(); err != nil {
+		return nil, err
+	}
+	sys, err := orderflow.LoadSystem(ctx, s.DB, "systemID", req.Params.String("systemID"))
+	if err != nil {
+		return nil, err
+	}
+	password, err := orderflow.Password(req.Params, "password", false)
+	if err != nil {
+		return nil, err
+	}
+	params := map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "password": s.sealParam(password)}
+	return nil, s.Engine.StartOperation(ctx, req, business, actReinstall, jobs.OpInstall, params,
+		func(ctx context.Context, tx pgx.Tx, o orderflow.Operation) error {
+			var cpu, ram int
+			var zone string
+			if err := tx.QueryRow(ctx, `
+				SELECT o.cpu, o.memory, z.guid
+				FROM server_orders o JOIN server_lines l ON l.id = o.line_id JOIN zones z ON z.id = l.zone_id
+				WHERE o.id = $1`, o.ID).Scan(&cpu, &ram, &zone); err != nil {
+				return fmt.Errorf("server_install: order %d: %w", o.ID, err)
+			}
+			return sys.Check("systemID", "install", business, zone, cpu, ram)
+		})
+}
+
+// passwordAction serves server_setpsw and server_setvnc (document 五.13,
+// 五.14): password is required and must be strong. The job sets it and then
+// records it (loginPassword, or the console password kept at rest). A
+// provider without console passwords ends the job with actStatus 0 and the
+// reason kept for the operator.
+func (s *Service) passwordAction(act int, op string) dispatch.HandlerFunc {
+	return func(ctx context.Context, req *dispatch.Request) (any, error) {
+		if _, err := req.Params.OrderID(); err != nil {
+			return nil, err
+		}
+		password, err := orderflow.Password(req.Params, "password", false)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.Engine.StartOperation(ctx, req, business, act, op,
+			map[string]string{"password": s.sealParam(password)}, nil)
+	}
+}
+
+// sealParam seals a password for a job's parameters.
+func (s *Service) sealParam(password string) string {
+	return base64.StdEncoding.EncodeToString(s.Box.SealString(password))
+}
+
+// consoleAnswer is server_getvncurl's answer (semantics.md §6).
+type consoleAnswer struct {
+	URL        string           `json:"url"`
+	ExpireTime apitype.DateTime `json:"expire_time"`
+}
+
+// console serves server_getvncurl (document 五.12): a short-lived console
+// address from the provider, never its credentials. It answers 暂未开放
+// when the line's driver has no console and 系统繁忙 (the cause logged)
+// when the provider fails.
+func (s *Service) console(ctx context.Context, req *dispatch.Request) (any, error) {
+	o, err := s.Engine.ActiveOrder(ctx, req, business)
+	if err != nil {
+		return nil, err
+	}
+	vms, err := s.vmDriver(ctx, o.LineID)
+	if err != nil {
+		return nil, providerAnswer(o.ID, "console", err)
+	}
+	c, err := vms.VMConsole(ctx, o.ProviderRef)
+	if err != nil {
+		return nil, providerAnswer(o.ID, "console", err)
+	}
+	return consoleAnswer{URL: c.URL, ExpireTime: apitype.At(c.ExpireAt)}, nil
+}
+
+// providerAnswer turns a provider's failure in a synchronous action into
+// the answer: 暂未开放 when the driver cannot do it, else the error wrapped
+// with the order and the operation, which the dispatcher logs and answers
+// as 系统繁忙.
+func providerAnswer(id int64, op string, err error) error {
+	if errors.Is(err, provider.ErrUnsupported) {
+		return dispatch.ErrNotOpen
+	}
+	return fmt.Errorf("server order %d: %s: %w", id, op, err)
+}
+
+// Chart windows (semantics.md §6).
+const (
+	chartDefault = 24 * time.Hour
+	chartMax     = 31 * 24 * time.Hour
+	// msMin and msMax bound a millisecond timestamp: 2001-09-09 (anything
+	// smaller is seconds, not milliseconds) to the year 9999.
+	msMin = 1_000_000_000_000
+	msMax = 253_402_300_799_999
+	// chartLayout is how a chart writes its times.
+	chartLayout = "2006-01-02 15:04"
+)
+
+// chartAnswer is get_server_chart's answer (document 五.15).
+type chartAnswer struct {
+	Date      []string `json:"date"`
+	In        []int64  `json:"in"`
+	Out       []int64  `json:"out"`
+	StartTime string   `json:"start_time"`
+	EndTime   string   `json:"end_time"`
+	Unit      string   `json:"unit"`
+}
+
+// chart serves get_server_chart (document 五.15): a point every five
+// minutes in bits per second between start_time and end_time
+// (milliseconds; absent: the last 24 hours), times in the operator's
+// zone, with the message 获取成功. It answers 参数错误 for a window that
+// ends before it starts or spans more than 31 days, 暂未开放 when the
+// driver has no charts and 系统繁忙 when the provider fails.
+func (s *Service) chart(ctx context.Context, req *dispatch.Request) (any, error) {
+	o, err := s.Engine.ActiveOrder(ctx, req, business)
+	if err != nil {
+		return nil, err
+	}
+	from, to, err := chartWindow(req.Params, s.Engine.Now())
+	if err != nil {
+		return nil, err
+	}
+	vms, err := s.vmDriver(ctx, o.LineID)
+	if err != nil {
+		return nil, providerAnswer(o.ID, "chart", err)
+	}
+	pts, err := vms.VMTraffic(ctx, o.ProviderRef, from, to)
+	if err != nil {
+		return nil, providerAnswer(o.ID, "chart", err)
+	}
+	loc := apitype.Location()
+	a := chartAnswer{Date: make([]string, 0, len(pts)), In: make([]int64, 0, len(pts)),
+		Out: make([]int64, 0, len(pts)), StartTime: from.In(loc).Format(chartLayout),
+		EndTime: to.In(loc).Format(chartLayout), Unit: "bps"}
+	for _, p := range pts {
+		a.Date = append(a.Date, p.Time.In(loc).Format(chartLayout))
+		a.In = append(a.In, p.InBps)
+		a.Out = append(a.Out, p.OutBps)
+	}
+	return dispatch.Message{Msg: "获取成功", Data: a}, nil
+}
+
+// chartWindow reads start_time and end_time (milliseconds). An absent end
+// is now, an absent start 24 hours before the end. It returns a
+// ParamError naming the parameter when one is not a millisecond timestamp,
+// when the end is not after the start, or when they are more than 31 days
+// apart.
+func chartWindow(p dispatch.Params, now time.Time) (time.Time, time.Time, error) {
+	var ms [2]int64
+	for i, name := range []string{"start_time", "end_time"} {
+		n, err := p.Int(name, 0)
+		if err != nil {
+			return time.Time{}, time.Time{}, err
+		}
+		if n != 0 && (n < msMin || n > msMax) {
+			return time.Time{}, time.Time{}, dispatch.ParamError(name, "应为毫秒级时间戳")
+		}
+		ms[i] = n
+	}
+	to := now
+	if ms[1] != 0 {
+		to = time.UnixMilli(ms[1])
+	}
+	from := to.Add(-chartDefault)
+	if ms[0] != 0 {
+		from = time.UnixMilli(ms[0])
+	}
+	onlyStart := ms[0] != 0 && ms[1] == 0 // then the start is what is wrong
+	switch {
+	case !to.After(from) && onlyStart:
+		return time.Time{}, time.Time{}, dispatch.ParamError("start_time", "须早于当前时间")
+	case !to.After(from):
+		return time.Time{}, time.Time{}, dispatch.ParamError("end_time", "须晚于start_time")
+	case to.Sub(from) > chartMax && onlyStart:
+		return time.Time{}, time.Time{}, dispatch.ParamError("start_time", "距当前时间不能超过31天")
+	case to.Sub(from) > chartMax:
+		return time.Time{}, time.Time{}, dispatch.ParamError("end_time", "与start_time相差不能超过31天")
+	}
+	return from, to, nil
+}
