@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,20 +22,29 @@ var ErrBroken = errors.New("the order's data cannot serve this job")
 // for good (the provider rejects it or cannot do it, or ErrBroken) or on
 // its last attempt ends the purchase: FailPurchase refunds it in full,
 // deletes the order with the reason kept and runs undo (may be nil) in its
-// transaction; the job then fails for good. Any other operation failing for
-// good fails its job at once; the rest are retried with backoff (so a
-// provider that cannot be reached or opened is retried, and its last
-// attempt of a provisioning ends the purchase: no order stays in 开通中).
-// It returns nil when err is nil.
+// transaction; the job then fails for good. An operation that a reseller
+// started (power, reinstall, passwords) and that fails for good, on its
+// last attempt, or on a machine the provider no longer knows, ends with
+// act_status back to 0 and the reason kept (FailOperation). Anything else
+// failing for good fails its job at once; the rest are retried with
+// backoff, act_status unchanged (so a provider that cannot be reached or
+// opened is retried, and no order stays in 开通中 or mid-operation for
+// ever). It returns nil when err is nil.
 func (e *Engine) JobOutcome(ctx context.Context, business string, a jobs.Args, final bool, err error,
 	undo func(ctx context.Context, tx pgx.Tx) error) error {
 	if err == nil {
 		return nil
 	}
 	forGood := errors.Is(err, provider.ErrRejected) || errors.Is(err, provider.ErrUnsupported) || errors.Is(err, ErrBroken)
-	if a.Op == jobs.OpProvision && (final || forGood) {
+	switch {
+	case a.Op == jobs.OpProvision && (final || forGood):
 		if ferr := e.FailPurchase(ctx, business, a.OrderID, err.Error(), undo); ferr != nil {
 			return fmt.Errorf("%w (and ending the purchase failed: %v)", err, ferr)
+		}
+		return jobs.Permanent(err)
+	case IsOperation(a.Op) && (final || forGood || errors.Is(err, provider.ErrNotFound)):
+		if ferr := e.FailOperation(ctx, business, a, err); ferr != nil {
+			return fmt.Errorf("%w (and ending the operation failed: %v)", err, ferr)
 		}
 		return jobs.Permanent(err)
 	}
@@ -42,4 +52,33 @@ func (e *Engine) JobOutcome(ctx context.Context, business string, a jobs.Args, f
 		return jobs.Permanent(err)
 	}
 	return err
+}
+
+// operations are the jobs StartOperation begins, for which act_status
+// shows progress.
+var operations = map[string]bool{jobs.OpStart: true, jobs.OpStop: true, jobs.OpRestart: true,
+	jobs.OpInstall: true, jobs.OpPassword: true, jobs.OpVNCPassword: true}
+
+// IsOperation reports whether op is an operation a reseller starts.
+func IsOperation(op string) bool { return operations[op] }
+
+// maxReason bounds what status_reason keeps of an error.
+const maxReason = 1000
+
+// FailOperation ends an operation that failed for good: act_status back to
+// 0 (the run status as it was) and the reason kept in status_reason for the
+// operator. It returns the database's error.
+func (e *Engine) FailOperation(ctx context.Context, business string, a jobs.Args, cause error) error {
+	reason := a.Op + " failed: " + cause.Error()
+	if len(reason) > maxReason {
+		reason = reason[:maxReason]
+		for !utf8.ValidString(reason) { // do not cut a character in two
+			reason = reason[:len(reason)-1]
+		}
+	}
+	if _, err := e.DB.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = 0, status_reason = $2,
+		updated_at = now() WHERE id = $1`, a.OrderID, reason); err != nil {
+		return fmt.Errorf("orderflow: end %s of %s order %d: %w", a.Op, business, a.OrderID, err)
+	}
+	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,32 +23,8 @@ import (
 // with act_status unchanged. It returns nil on success, jobs.Permanent(err)
 // when no retry can help, and err to be retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
-	err := s.do(ctx, a)
-	if err == nil {
-		return nil
-	}
-	forGood := errors.Is(err, provider.ErrRejected) || errors.Is(err, provider.ErrUnsupported) || errors.Is(err, errBroken)
-	switch {
-	case a.Op == jobs.OpProvision && (final || forGood):
-		if ferr := s.Engine.FailPurchase(ctx, business, a.OrderID, err.Error(), nil); ferr != nil {
-			return fmt.Errorf("%w (and ending the purchase failed: %v)", err, ferr)
-		}
-		return jobs.Permanent(err)
-	case isOperation(a.Op) && (final || forGood || errors.Is(err, provider.ErrNotFound)):
-		if ferr := s.failOperation(ctx, a, err); ferr != nil {
-			return fmt.Errorf("%w (and ending the operation failed: %v)", err, ferr)
-		}
-		return jobs.Permanent(err)
-	case forGood:
-		return jobs.Permanent(err)
-	}
-	return err
+	return s.Engine.JobOutcome(ctx, business, a, final, s.do(ctx, a), nil)
 }
-
-// errBroken marks a job that the order's stored data can never let work (a
-// sealed password that does not open, an unknown operation): it is not
-// retried.
-var errBroken = errors.New("server job: the order's data cannot serve this job")
 
 // job is what a server job needs of its order.
 type job struct {
@@ -92,7 +67,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	if err != nil {
 		return err
 	}
-	if isOperation(a.Op) && j.status != 1 { // refunded, expired or recycled since: nothing to do
+	if orderflow.IsOperation(a.Op) && j.status != 1 { // refunded, expired or recycled since: nothing to do
 		return s.Engine.FinishOperation(ctx, business, a.OrderID, 0)
 	}
 	vms, err := s.vmDriver(ctx, j.lineID)
@@ -123,7 +98,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	case jobs.OpPassword, jobs.OpVNCPassword:
 		return s.setPassword(ctx, vms, a, j.ref)
 	}
-	return fmt.Errorf("server job: unknown operation %q: %w", a.Op, errBroken)
+	return fmt.Errorf("server job: unknown operation %q: %w", a.Op, orderflow.ErrBroken)
 }
 
 // vmDriver opens the VM driver of server line lineID. It returns
@@ -151,7 +126,7 @@ func (s *Service) provision(ctx context.Context, vms provider.VMDriver, id int64
 	}
 	password, err := s.Box.OpenString(j.password)
 	if err != nil {
-		return fmt.Errorf("server order %d: password: %w: %w", id, errBroken, err)
+		return fmt.Errorf("server order %d: password: %w: %w", id, orderflow.ErrBroken, err)
 	}
 	vm, err := vms.CreateVM(ctx, j.spec(orderflow.Ref(business, id), password))
 	if err != nil {
@@ -184,11 +159,9 @@ func (s *Service) power(ctx context.Context, vms provider.VMDriver, id int64, re
 }
 
 // operationRun is the run status each operation leaves its server in (0:
-// unchanged); its keys are the operations StartOperation begins.
+// unchanged).
 var operationRun = map[string]int{jobs.OpStart: 1, jobs.OpStop: -1, jobs.OpRestart: 1, jobs.OpInstall: 1,
 	jobs.OpPassword: 0, jobs.OpVNCPassword: 0}
-
-func isOperation(op string) bool { _, ok := operationRun[op]; return ok }
 
 // powerOps are the power actions of server_start, server_stop and
 // server_restart.
@@ -208,7 +181,7 @@ func (s *Service) switchPower(ctx context.Context, vms provider.VMDriver, a jobs
 // reinstall puts the system of the job's system_id on the server with the
 // job's sealed password, then records the system, its login name and
 // port, and the password on the order and finishes the operation, in one
-// statement. It returns errBroken for parameters that cannot serve, the
+// statement. It returns orderflow.ErrBroken for parameters that cannot serve, the
 // driver's error, or the database's.
 func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
 	password, sealed, err := s.jobPassword(a)
@@ -217,13 +190,13 @@ func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.A
 	}
 	sysID, err := strconv.ParseInt(a.Params["system_id"], 10, 64)
 	if err != nil {
-		return fmt.Errorf("server order %d: reinstall: system_id %q: %w", a.OrderID, a.Params["system_id"], errBroken)
+		return fmt.Errorf("server order %d: reinstall: system_id %q: %w", a.OrderID, a.Params["system_id"], orderflow.ErrBroken)
 	}
 	var image, loginName, port string
 	err = s.DB.QueryRow(ctx, `SELECT mirror_name, login_name, port FROM systems WHERE id = $1`, sysID).
 		Scan(&image, &loginName, &port)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("server order %d: reinstall: system %d is gone: %w", a.OrderID, sysID, errBroken)
+		return fmt.Errorf("server order %d: reinstall: system %d is gone: %w", a.OrderID, sysID, orderflow.ErrBroken)
 	}
 	if err != nil {
 		return fmt.Errorf("server order %d: reinstall: %w", a.OrderID, err)
@@ -244,7 +217,7 @@ func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.A
 // setPassword sets the root (OpPassword) or console (OpVNCPassword)
 // password to the job's sealed one, then records it on the order and
 // finishes the operation in one statement. need_reset_vnc is left as it
-// is. It returns errBroken for a password that cannot be opened, the
+// is. It returns orderflow.ErrBroken for a password that cannot be opened, the
 // driver's error (provider.ErrUnsupported from a provider without console
 // passwords), or the database's.
 func (s *Service) setPassword(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
@@ -268,36 +241,15 @@ func (s *Service) setPassword(ctx context.Context, vms provider.VMDriver, a jobs
 
 // jobPassword opens the job's "password" parameter (the base64 of a
 // password sealed with the service's box). It returns the password, the
-// sealed bytes, and errBroken when the parameter cannot be opened.
+// sealed bytes, and orderflow.ErrBroken when the parameter cannot be opened.
 func (s *Service) jobPassword(a jobs.Args) (string, []byte, error) {
 	sealed, err := base64.StdEncoding.DecodeString(a.Params["password"])
 	if err != nil || len(sealed) == 0 {
-		return "", nil, fmt.Errorf("server order %d: %s: no sealed password: %w", a.OrderID, a.Op, errBroken)
+		return "", nil, fmt.Errorf("server order %d: %s: no sealed password: %w", a.OrderID, a.Op, orderflow.ErrBroken)
 	}
 	password, err := s.Box.OpenString(sealed)
 	if err != nil {
-		return "", nil, fmt.Errorf("server order %d: %s: password: %w: %w", a.OrderID, a.Op, errBroken, err)
+		return "", nil, fmt.Errorf("server order %d: %s: password: %w: %w", a.OrderID, a.Op, orderflow.ErrBroken, err)
 	}
 	return password, sealed, nil
-}
-
-// maxReason bounds what status_reason keeps of an error.
-const maxReason = 1000
-
-// failOperation ends an operation that failed for good: act_status back
-// to 0 (the run status as it was) and the reason kept in status_reason for
-// the operator. It returns the database's error.
-func (s *Service) failOperation(ctx context.Context, a jobs.Args, cause error) error {
-	reason := a.Op + " failed: " + cause.Error()
-	if len(reason) > maxReason {
-		reason = reason[:maxReason]
-		for !utf8.ValidString(reason) { // do not cut a character in two
-			reason = reason[:len(reason)-1]
-		}
-	}
-	if _, err := s.DB.Exec(ctx, `UPDATE server_orders SET act_status = 0, status_reason = $2, updated_at = now()
-		WHERE id = $1`, a.OrderID, reason); err != nil {
-		return fmt.Errorf("server order %d: end %s: %w", a.OrderID, a.Op, err)
-	}
-	return nil
 }
