@@ -15,6 +15,7 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/apitype"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
@@ -101,11 +102,11 @@ func (s *Service) addPolicy(ctx context.Context, req *dispatch.Request) (any, er
 	}
 	vms, err := s.vmDriver(ctx, o.LineID)
 	if err != nil {
-		return nil, providerAnswer(o.ID, "add rule", err)
+		return nil, orderflow.ProviderAnswer(business, o.ID, "add rule", err)
 	}
 	added, err := vms.AddRule(ctx, o.ProviderRef, r)
 	if err != nil {
-		return nil, providerAnswer(o.ID, "add rule", err)
+		return nil, orderflow.ProviderAnswer(business, o.ID, "add rule", err)
 	}
 	p, err := s.recordPolicy(ctx, req.Reseller.ID, o.ID, r, added.ID)
 	if err != nil { // take the rule back, or it would be there without a row
@@ -203,10 +204,10 @@ func (s *Service) deletePolicy(ctx context.Context, req *dispatch.Request) (any,
 	if ruleID != "" {
 		vms, err := s.vmDriver(ctx, o.LineID)
 		if err != nil {
-			return nil, providerAnswer(o.ID, "delete rule", err)
+			return nil, orderflow.ProviderAnswer(business, o.ID, "delete rule", err)
 		}
 		if err := vms.DeleteRule(ctx, o.ProviderRef, ruleID); err != nil && !errors.Is(err, provider.ErrNotFound) {
-			return nil, providerAnswer(o.ID, "delete rule", err)
+			return nil, orderflow.ProviderAnswer(business, o.ID, "delete rule", err)
 		}
 	}
 	if _, err := s.DB.Exec(ctx, `DELETE FROM server_security_policies WHERE id = $1`, rowID); err != nil {
