@@ -46,6 +46,11 @@ func (s *Service) createDatabase(ctx context.Context, req *dispatch.Request) (an
 	if err != nil {
 		return nil, err
 	}
+	if code == "latin1" && sale.Line.Driver == "btpanel" {
+		// The 宝塔 panel knows utf8, utf8mb4, gbk and big5 only (providers.md
+		// §1.2): refuse now rather than charge, fail and refund.
+		return nil, dispatch.ParamError(sale.Content.Name("code"), "该线路不支持")
+	}
 	m := pricing.DatabaseMonthly(p.Price)
 	now := panelorder.Now(s.Engine)
 	end := orderflow.Extend(now, now, sale.Months)

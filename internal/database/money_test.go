@@ -252,3 +252,13 @@ func TestRefundsAndRenaming(t *testing.T) {
 	require.Equal(t, "986.45", s.Balance(t, r))
 	s.Verify(t)
 }
+
+func TestLatin1IsRefusedOnABTPanelLineBeforeAnythingIsCharged(t *testing.T) {
+	t.Parallel()
+	s := paneltest.NewShop(t)
+	r := s.NewReseller(t, "1000")
+	s.Exec(t, `UPDATE hosting_lines SET provider_driver = 'btpanel' WHERE guid = '20250409132657673528'`)
+	buy(t, s, r, "D-latin1", `{"code":"latin1"}`, "prefix", "shop").Fails(t, "参数错误: content.code 该线路不支持")
+	require.Equal(t, "1000.00", s.Balance(t, r))
+	buy(t, s, r, "D-utf8", `{"code":"utf8mb4"}`, "prefix", "shop").OK(t)
+}

@@ -30,6 +30,7 @@ type Line struct {
 	ID                   int64
 	GUID, Domain         string
 	Status, Stock, Renew int
+	Driver               string // the provider's driver name
 }
 
 // LoadLine reads the hosting line with the given guid, or with id when guid
@@ -37,9 +38,9 @@ type Line struct {
 func LoadLine(ctx context.Context, q postgres.Querier, guid string, id int64) (Line, error) {
 	var l Line
 	err := q.QueryRow(ctx, `
-		SELECT id, guid, domain, status, stock, renew FROM hosting_lines
+		SELECT id, guid, domain, status, stock, renew, provider_driver FROM hosting_lines
 		WHERE ($1 <> '' AND guid = $1) OR ($1 = '' AND id = $2)`, guid, id).
-		Scan(&l.ID, &l.GUID, &l.Domain, &l.Status, &l.Stock, &l.Renew)
+		Scan(&l.ID, &l.GUID, &l.Domain, &l.Status, &l.Stock, &l.Renew, &l.Driver)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Line{}, dispatch.ErrLineNotFound
 	}
