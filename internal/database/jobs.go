@@ -51,21 +51,18 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	if err != nil {
 		return err
 	}
-	set, err := s.Engine.Provider(ctx, business, j.lineID)
+	panel, err := s.Engine.Panel(ctx, business, j.lineID)
 	if err != nil {
-		return err // the operator may still fix the line's provider; retried
-	}
-	if set.Panel == nil {
-		return fmt.Errorf("hosting line %d: driver %s runs no panel: %w", j.lineID, set.Driver, provider.ErrUnsupported)
+		return err // an unopenable provider is retried: the operator may still fix it
 	}
 	switch a.Op {
 	case jobs.OpProvision:
-		return s.provision(ctx, set.Panel, a.OrderID, j)
+		return s.provision(ctx, panel, a.OrderID, j)
 	case jobs.OpDestroy:
 		if j.panelID == 0 {
 			return nil
 		}
-		err := set.Panel.DeleteDatabase(ctx, provider.Database{ID: j.panelID, Name: j.name})
+		err := panel.DeleteDatabase(ctx, provider.Database{ID: j.panelID, Name: j.name})
 		if err != nil && !errors.Is(err, provider.ErrNotFound) {
 			return err
 		}

@@ -66,28 +66,25 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	if err != nil {
 		return err
 	}
-	set, err := s.Engine.Provider(ctx, business, j.lineID)
+	panel, err := s.Engine.Panel(ctx, business, j.lineID)
 	if err != nil {
-		return err // the operator may still fix the line's provider; retried
-	}
-	if set.Panel == nil {
-		return fmt.Errorf("hosting line %d: driver %s runs no panel: %w", j.lineID, set.Driver, provider.ErrUnsupported)
+		return err // an unopenable provider is retried: the operator may still fix it
 	}
 	switch a.Op {
 	case jobs.OpProvision:
-		return s.provision(ctx, set.Panel, a.OrderID, j)
+		return s.provision(ctx, panel, a.OrderID, j)
 	case jobs.OpDestroy:
 		if j.siteID == 0 {
 			return nil
 		}
-		if err := set.Panel.DeleteSite(ctx, j.site()); err != nil && !errors.Is(err, provider.ErrNotFound) {
+		if err := panel.DeleteSite(ctx, j.site()); err != nil && !errors.Is(err, provider.ErrNotFound) {
 			return err
 		}
 		return nil
 	case jobs.OpLock, jobs.OpStop:
-		return s.power(ctx, set.Panel.StopSite, a.OrderID, j, -1)
+		return s.power(ctx, panel.StopSite, a.OrderID, j, -1)
 	case jobs.OpUnlock, jobs.OpStart:
-		return s.power(ctx, set.Panel.StartSite, a.OrderID, j, 1)
+		return s.power(ctx, panel.StartSite, a.OrderID, j, 1)
 	case jobs.OpResize:
 		// PanelDriver sets no quotas: the panel's own limits apply, and the
 		// order already records its new product and flow.

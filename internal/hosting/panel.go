@@ -35,14 +35,11 @@ func (s *Service) linePanel(ctx context.Context, req *dispatch.Request) (provide
 	if l.Status != 1 {
 		return nil, dispatch.ErrLineNotFound
 	}
-	set, err := s.Engine.Provider(ctx, business, l.ID)
+	p, err := s.Engine.Panel(ctx, business, l.ID)
 	if err != nil {
-		return nil, err
+		return nil, panelError(err)
 	}
-	if set.Panel == nil {
-		return nil, dispatch.ErrNotOpen
-	}
-	return set.Panel, nil
+	return p, nil
 }
 
 // panelError turns a driver's refusal into the API's answer: a driver

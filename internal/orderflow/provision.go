@@ -93,3 +93,46 @@ func (e *Engine) FailPurchase(ctx context.Context, business string, orderID int6
 		return nil
 	})
 }
+
+// VMs opens the driver of a line and returns its cloud servers, or an error
+// wrapping provider.ErrUnsupported when its driver runs none.
+func (e *Engine) VMs(ctx context.Context, business string, lineID int64) (provider.VMDriver, error) {
+	set, err := e.Provider(ctx, business, lineID)
+	if err != nil {
+		return nil, err
+	}
+	if set.VM == nil {
+		return nil, unsupported(business, lineID, set.Driver, "cloud servers")
+	}
+	return set.VM, nil
+}
+
+// BareMetal opens the driver of a line and returns its bare metal, or an
+// error wrapping provider.ErrUnsupported when its driver runs none.
+func (e *Engine) BareMetal(ctx context.Context, business string, lineID int64) (provider.BareMetalDriver, error) {
+	set, err := e.Provider(ctx, business, lineID)
+	if err != nil {
+		return nil, err
+	}
+	if set.BareMetal == nil {
+		return nil, unsupported(business, lineID, set.Driver, "bare metal")
+	}
+	return set.BareMetal, nil
+}
+
+// Panel opens the driver of a line and returns its hosting panel, or an
+// error wrapping provider.ErrUnsupported when its driver runs none.
+func (e *Engine) Panel(ctx context.Context, business string, lineID int64) (provider.PanelDriver, error) {
+	set, err := e.Provider(ctx, business, lineID)
+	if err != nil {
+		return nil, err
+	}
+	if set.Panel == nil {
+		return nil, unsupported(business, lineID, set.Driver, "hosting panel")
+	}
+	return set.Panel, nil
+}
+
+func unsupported(business string, lineID int64, driver, what string) error {
+	return fmt.Errorf("%s line %d: driver %s runs no %s: %w", business, lineID, driver, what, provider.ErrUnsupported)
+}

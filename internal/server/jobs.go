@@ -70,7 +70,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	if orderflow.IsOperation(a.Op) && j.status != 1 { // refunded, expired or recycled since: nothing to do
 		return s.Engine.FinishOperation(ctx, business, a.OrderID, 0)
 	}
-	vms, err := s.vmDriver(ctx, j.lineID)
+	vms, err := s.Engine.VMs(ctx, business, j.lineID)
 	if err != nil {
 		return err
 	}
@@ -99,22 +99,6 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		return s.setPassword(ctx, vms, a, j.ref)
 	}
 	return fmt.Errorf("server job: unknown operation %q: %w", a.Op, orderflow.ErrBroken)
-}
-
-// vmDriver opens the VM driver of server line lineID. It returns
-// orderflow's error when the line's provider object cannot be opened (a job
-// retries it, so an operator has until the last attempt to fix the line),
-// and one wrapping provider.ErrUnsupported when its driver runs no cloud
-// servers.
-func (s *Service) vmDriver(ctx context.Context, lineID int64) (provider.VMDriver, error) {
-	set, err := s.Engine.Provider(ctx, business, lineID)
-	if err != nil {
-		return nil, err
-	}
-	if set.VM == nil {
-		return nil, fmt.Errorf("server line %d: driver %s runs no cloud servers: %w", lineID, set.Driver, provider.ErrUnsupported)
-	}
-	return set.VM, nil
 }
 
 // provision creates the server (the driver finds one a retried attempt

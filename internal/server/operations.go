@@ -136,7 +136,7 @@ func (s *Service) console(ctx context.Context, req *dispatch.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	vms, err := s.vmDriver(ctx, o.LineID)
+	vms, err := s.Engine.VMs(ctx, business, o.LineID)
 	if err != nil {
 		return nil, orderflow.ProviderAnswer(business, o.ID, "console", err)
 	}
@@ -162,7 +162,7 @@ func (s *Service) chart(ctx context.Context, req *dispatch.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	vms, err := s.vmDriver(ctx, o.LineID)
+	vms, err := s.Engine.VMs(ctx, business, o.LineID)
 	if err != nil {
 		return nil, orderflow.ProviderAnswer(business, o.ID, "chart", err)
 	}
