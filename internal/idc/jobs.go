@@ -15,7 +15,12 @@ import (
 
 // Do carries out one job on a colocation order (jobs.Handler). A
 // provisioning that fails for good, or on its last attempt, ends the
-// purchase (see orderflow.Engine.JobOutcome).
+// purchase (see orderflow.Engine.JobOutcome). An operation (power,
+// reinstall, password) that fails for good, on its last attempt or on a
+// machine the provider no longer knows ends with act_status back to 0 and
+// the reason kept in status_reason; one that may pass is retried with
+// act_status unchanged. It returns nil on success, jobs.Permanent(err)
+// when no retry can help, and err to be retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
 	return s.Engine.JobOutcome(ctx, lease.IDC.Name(), a, final, s.do(ctx, a), nil)
 }
@@ -58,6 +63,25 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 	return j, nil
 }
 
+// target is the job's order and machine as operations reach them: power
+// goes through IPMI once staff recorded the machine's BMC (bmc_host set
+// when they racked it, operator.md), through the line's driver otherwise
+// (the simulator completes it at once, manual records a task for staff).
+func (j job) target() lease.Target {
+	return lease.Target{Status: j.status, LineID: j.lineID, Machine: j.machine,
+		PowerByBMC: j.machine.BMC.Host != ""}
+}
+
+// target reads order id's machine for an operation (lease.Operations.Find).
+// It fails as loadJob does.
+func (s *Service) target(ctx context.Context, id int64) (lease.Target, error) {
+	j, err := s.loadJob(ctx, id)
+	if err != nil {
+		return lease.Target{}, err
+	}
+	return j.target(), nil
+}
+
 func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	j, err := s.loadJob(ctx, a.OrderID)
 	if err != nil {
@@ -79,12 +103,14 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		if j.status != 3 { // renewed before the job ran
 			return nil
 		}
-		return lease.Power(ctx, s.Engine, lease.IDC, j.lineID, a.OrderID, j.machine, provider.PowerOff, -2)
+		return lease.Power(ctx, s.Engine, lease.IDC, a.OrderID, j.target(), provider.PowerOff, -2)
 	case jobs.OpUnlock:
 		if j.status != 1 {
 			return nil
 		}
-		return lease.Power(ctx, s.Engine, lease.IDC, j.lineID, a.OrderID, j.machine, provider.PowerOn, 1)
+		return lease.Power(ctx, s.Engine, lease.IDC, a.OrderID, j.target(), provider.PowerOn, 1)
+	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
+		return s.operations().Run(ctx, a, j.target())
 	}
 	return jobs.Permanent(fmt.Errorf("idc job: unknown operation %q", a.Op))
 }

@@ -39,11 +39,22 @@ type shop struct {
 
 func newShop(t *testing.T) *shop {
 	t.Helper()
+	return openShop(t, false)
+}
+
+// openShop is newShop, or with workers a daemon that works its jobs, on
+// the real clock (its workers read the clock, which cannot be swapped once
+// they run).
+func openShop(t *testing.T, workers bool) *shop {
+	t.Helper()
 	db := pgtest.NewDB(t)
 	box, err := secret.New(apitest.TestKey)
 	require.NoError(t, err)
 	_, err = catalog.Import(context.Background(), db, box, bytes.NewReader(examples.Catalog))
 	require.NoError(t, err)
+	if workers {
+		return &shop{Env: apitest.New(t, db), box: box}
+	}
 	s := &shop{Env: apitest.NewWithoutWorkers(t, db), box: box, now: at("2026-01-01 00:00:00")}
 	s.App.Engine.Now = func() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now }
 	return s

@@ -2,11 +2,13 @@ package lease
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/provider"
+	_ "github.com/zonkvm/zonkvmd/internal/provider/ipmi" // MachineDriver opens it for colocated machines' BMCs
 	"github.com/zonkvm/zonkvmd/internal/provider/manual"
 )
 
@@ -16,32 +18,50 @@ import (
 // do on another driver counts as done at once on it.
 const SimDriver = "sim"
 
-// BareMetal opens the bare-metal driver of b's line lineID. It returns an
-// error wrapping provider.ErrUnsupported when the line's driver runs no
-// bare metal, and orderflow's error when the line's provider cannot be
-// opened (retried: the last attempt of a provisioning ends the purchase).
-func BareMetal(ctx context.Context, e *orderflow.Engine, b Business, lineID int64) (provider.BareMetalDriver, error) {
-	set, err := e.Provider(ctx, b.name, lineID)
-	if err != nil {
-		return nil, err
+// Target is an order's machine as its jobs and operations reach it.
+type Target struct {
+	Status  int   // the order's order_status
+	LineID  int64 // the order's line, whose driver runs the machine
+	Machine provider.Machine
+	// PowerByBMC sends power through IPMI with Machine.BMC instead of
+	// through the line's driver: set for a colocated machine whose BMC
+	// staff recorded when they racked it (operator.md). A leased machine's
+	// power always goes through its line's driver, which is itself ipmi on
+	// a line of machines run by their BMCs alone.
+	PowerByBMC bool
+}
+
+// ipmiObject is the provider object MachineDriver opens for a BMC: the
+// ipmi driver's defaults (lanplus, 15 s a call).
+var ipmiObject = json.RawMessage(`{"driver":"ipmi"}`)
+
+// MachineDriver opens what reaches t's machine for an operation: for a
+// power operation (power true) of a target with PowerByBMC, the ipmi
+// driver (provider.Open with the engine's provider deps; the BMC is
+// t.Machine's); otherwise the bare-metal driver of t's line (BareMetal).
+// It returns BareMetal's errors, or an error naming ipmi when that driver
+// cannot be opened (not linked into the binary).
+func MachineDriver(ctx context.Context, e *orderflow.Engine, b Business, t Target, power bool) (provider.BareMetalDriver, error) {
+	if !power || !t.PowerByBMC {
+		return e.BareMetal(ctx, b.name, t.LineID)
 	}
-	if set.BareMetal == nil {
-		return nil, fmt.Errorf("%s line %d: driver %s runs no bare metal: %w", b.name, lineID, set.Driver, provider.ErrUnsupported)
+	set, err := provider.Open(ipmiObject, e.Providers)
+	if err != nil {
+		return nil, fmt.Errorf("%s line %d: the BMC's driver: %w", b.name, t.LineID, err)
 	}
 	return set.BareMetal, nil
 }
 
-// Power switches machine m of order orderID (on b's line lineID) with op,
-// a machine the provider no longer knows counting as done, and records run
-// as the order's run_status. It returns the driver's or the database's
-// error.
-func Power(ctx context.Context, e *orderflow.Engine, b Business, lineID, orderID int64, m provider.Machine,
-	op provider.PowerOp, run int) error {
-	drv, err := BareMetal(ctx, e, b, lineID)
+// Power switches t's machine (of order orderID) with op through
+// MachineDriver, a machine the provider no longer knows counting as done,
+// and records run as the order's run_status. It returns the driver's or
+// the database's error.
+func Power(ctx context.Context, e *orderflow.Engine, b Business, orderID int64, t Target, op provider.PowerOp, run int) error {
+	drv, err := MachineDriver(ctx, e, b, t, true)
 	if err != nil {
 		return err
 	}
-	if err := drv.PowerMachine(ctx, m, op); err != nil && !errors.Is(err, provider.ErrNotFound) {
+	if err := drv.PowerMachine(ctx, t.Machine, op); err != nil && !errors.Is(err, provider.ErrNotFound) {
 		return fmt.Errorf("%s order %d: power %s: %w", b.name, orderID, op, err)
 	}
 	if _, err := e.DB.Exec(ctx, `UPDATE `+b.orders+` SET run_status = $2, updated_at = now() WHERE id = $1`,

@@ -18,6 +18,11 @@ import (
 // Do carries out one job on a lease order (jobs.Handler). A provisioning
 // that fails for good, or on its last attempt, ends the purchase (see
 // orderflow.Engine.JobOutcome) and gives the machine back to the inventory.
+// An operation (power, reinstall, password) that fails for good, on its
+// last attempt or on a machine the provider no longer knows ends with
+// act_status back to 0 and the reason kept in status_reason; one that may
+// pass is retried with act_status unchanged. It returns nil on success,
+// jobs.Permanent(err) when no retry can help, and err to be retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
 	return s.Engine.JobOutcome(ctx, Lease.Name(), a, final, s.do(ctx, a),
 		func(ctx context.Context, tx pgx.Tx) error { return FreeMachine(ctx, tx, a.OrderID) })
@@ -67,6 +72,21 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 	return j, nil
 }
 
+// target is the job's order and machine as operations reach them.
+func (j job) target() Target {
+	return Target{Status: j.status, LineID: j.lineID, Machine: j.machine}
+}
+
+// target reads order id's machine for an operation (Operations.Find). It
+// fails as loadJob does.
+func (s *Service) target(ctx context.Context, id int64) (Target, error) {
+	j, err := s.loadJob(ctx, id)
+	if err != nil {
+		return Target{}, err
+	}
+	return j.target(), nil
+}
+
 func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	j, err := s.loadJob(ctx, a.OrderID)
 	if err != nil {
@@ -84,12 +104,14 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		if j.status != 3 { // renewed before the job ran
 			return nil
 		}
-		return Power(ctx, s.Engine, Lease, j.lineID, a.OrderID, j.machine, provider.PowerOff, -2)
+		return Power(ctx, s.Engine, Lease, a.OrderID, j.target(), provider.PowerOff, -2)
 	case jobs.OpUnlock:
 		if j.status != 1 {
 			return nil
 		}
-		return Power(ctx, s.Engine, Lease, j.lineID, a.OrderID, j.machine, provider.PowerOn, 1)
+		return Power(ctx, s.Engine, Lease, a.OrderID, j.target(), provider.PowerOn, 1)
+	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
+		return s.operations().Run(ctx, a, j.target())
 	}
 	return jobs.Permanent(fmt.Errorf("lease job: unknown operation %q", a.Op))
 }
@@ -109,7 +131,7 @@ func (s *Service) provision(ctx context.Context, id int64, j job) error {
 	if err != nil {
 		return fmt.Errorf("lease order %d: password: %w: %w", id, orderflow.ErrBroken, err)
 	}
-	drv, err := BareMetal(ctx, s.Engine, Lease, j.lineID)
+	drv, err := s.Engine.BareMetal(ctx, Lease.name, j.lineID)
 	if err != nil {
 		return err
 	}
@@ -142,7 +164,7 @@ func (s *Service) destroy(ctx context.Context, id int64, j job) error {
 	if taken {
 		return nil
 	}
-	drv, err := BareMetal(ctx, s.Engine, Lease, j.lineID)
+	drv, err := s.Engine.BareMetal(ctx, Lease.name, j.lineID)
 	if err == nil {
 		err = drv.PowerMachine(ctx, j.machine, provider.PowerOff)
 	}

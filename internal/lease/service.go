@@ -12,8 +12,9 @@ import (
 type Service struct {
 	DB  *postgres.DB
 	Box *secret.Box // opens the passwords kept at rest
-	// Engine buys, renews, upgrades and refunds orders (nil: the money
-	// actions are not registered, as in query-only tests).
+	// Engine buys, renews, upgrades, refunds and operates orders (nil: the
+	// money actions and the operations are not registered, as in
+	// query-only tests).
 	Engine *orderflow.Engine
 }
 
@@ -22,4 +23,5 @@ func (s *Service) Register(t *dispatch.Table) {
 	s.registerCatalog(t)
 	s.registerOrders(t)
 	s.registerMoney(t)
+	s.registerOperations(t)
 }

@@ -2,6 +2,7 @@ package orderflow
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -110,4 +111,26 @@ func (e *Engine) FinishOperation(ctx context.Context, business string, orderID i
 		return fmt.Errorf("orderflow.FinishOperation: %w", err)
 	}
 	return nil
+}
+
+// SealForJob seals a password for a job's parameters (base64 of the sealed
+// bytes): a job row never holds a password in clear.
+func (e *Engine) SealForJob(password string) string {
+	return base64.StdEncoding.EncodeToString(e.Box.SealString(password))
+}
+
+// JobPassword opens the password a job of business carries (SealForJob)
+// and returns it with its sealed bytes, for the order once the provider has
+// taken it. It returns an error wrapping ErrBroken when the parameter is
+// missing or does not open.
+func (e *Engine) JobPassword(business string, a jobs.Args) (string, []byte, error) {
+	sealed, err := base64.StdEncoding.DecodeString(a.Params["password"])
+	if err != nil || len(sealed) == 0 {
+		return "", nil, fmt.Errorf("%s order %d: %s: no sealed password: %w", business, a.OrderID, a.Op, ErrBroken)
+	}
+	password, err := e.Box.OpenString(sealed)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s order %d: %s: password: %w: %w", business, a.OrderID, a.Op, ErrBroken, err)
+	}
+	return password, sealed, nil
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -168,7 +167,7 @@ func (s *Service) switchPower(ctx context.Context, vms provider.VMDriver, a jobs
 // statement. It returns orderflow.ErrBroken for parameters that cannot serve, the
 // driver's error, or the database's.
 func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
-	password, sealed, err := s.jobPassword(a)
+	password, sealed, err := s.Engine.JobPassword(business, a)
 	if err != nil {
 		return err
 	}
@@ -205,7 +204,7 @@ func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.A
 // driver's error (provider.ErrUnsupported from a provider without console
 // passwords), or the database's.
 func (s *Service) setPassword(ctx context.Context, vms provider.VMDriver, a jobs.Args, ref string) error {
-	password, sealed, err := s.jobPassword(a)
+	password, sealed, err := s.Engine.JobPassword(business, a)
 	if err != nil {
 		return err
 	}
@@ -221,19 +220,4 @@ func (s *Service) setPassword(ctx context.Context, vms provider.VMDriver, a jobs
 		return fmt.Errorf("server order %d: %s: record: %w", a.OrderID, a.Op, err)
 	}
 	return nil
-}
-
-// jobPassword opens the job's "password" parameter (the base64 of a
-// password sealed with the service's box). It returns the password, the
-// sealed bytes, and orderflow.ErrBroken when the parameter cannot be opened.
-func (s *Service) jobPassword(a jobs.Args) (string, []byte, error) {
-	sealed, err := base64.StdEncoding.DecodeString(a.Params["password"])
-	if err != nil || len(sealed) == 0 {
-		return "", nil, fmt.Errorf("server order %d: %s: no sealed password: %w", a.OrderID, a.Op, orderflow.ErrBroken)
-	}
-	password, err := s.Box.OpenString(sealed)
-	if err != nil {
-		return "", nil, fmt.Errorf("server order %d: %s: password: %w: %w", a.OrderID, a.Op, orderflow.ErrBroken, err)
-	}
-	return password, sealed, nil
 }

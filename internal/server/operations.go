@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strconv"
 
@@ -88,7 +87,7 @@ func (s *Service) install(ctx context.Context, req *dispatch.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	params := map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "password": s.sealParam(password)}
+	params := map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "password": s.Engine.SealForJob(password)}
 	return nil, s.Engine.StartOperation(ctx, req, business, actReinstall, jobs.OpInstall, params,
 		func(ctx context.Context, tx pgx.Tx, o orderflow.Operation) error {
 			var cpu, ram int
@@ -118,13 +117,8 @@ func (s *Service) passwordAction(act int, op string) dispatch.HandlerFunc {
 			return nil, err
 		}
 		return nil, s.Engine.StartOperation(ctx, req, business, act, op,
-			map[string]string{"password": s.sealParam(password)}, nil)
+			map[string]string{"password": s.Engine.SealForJob(password)}, nil)
 	}
-}
-
-// sealParam seals a password for a job's parameters.
-func (s *Service) sealParam(password string) string {
-	return base64.StdEncoding.EncodeToString(s.Box.SealString(password))
 }
 
 // console serves server_getvncurl (document 五.12): a short-lived console

@@ -1,0 +1,301 @@
+package lease
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/provider"
+	"github.com/zonkvm/zonkvmd/internal/secret"
+)
+
+// The actStatus values of leases and colocation (semantics.md §4). The
+// document names 0 无操作, 1 重启中, 2 重装中 and 3 密码重设中 and gives
+// lease_start and lease_stop (idc_start, idc_stop) none; zonkvmd uses 4
+// 开机中 and 5 关机中, the next free numbers, so that a reseller who knows
+// only the documented ones still sees "not 0: busy", and one who reads
+// them sees which way the power goes.
+const (
+	actRestarting = 1
+	actReinstall  = 2
+	actPassword   = 3
+	actStarting   = 4
+	actStopping   = 5
+)
+
+// Operations serves the actions that operate a delivered lease or
+// colocation order (document 六.7-11, 六.14-15 and 托管 22-26, 30-31),
+// which differ only in their tables and in how an order's machine is
+// reached (Find).
+//
+// Power, reinstall and password changes are durable jobs (semantics.md
+// §4): the call locks the order, checks it is 正常 with no operation
+// running, sets actStatus and records the job in one transaction, and
+// answers at once; the job (Run) clears actStatus. A new system or
+// password is written on the order by the job once the provider has
+// taken it, so an order always describes its machine as it is; an
+// operation that fails for good changes nothing but actStatus and
+// status_reason. The new password travels in the job's parameters sealed
+// with Box, never in clear.
+//
+// Consoles and charts are answered synchronously from the provider: they
+// are quick, the reseller waits for their answer, and a retry later would
+// have no one to answer to.
+type Operations struct {
+	Business Business
+	Engine   *orderflow.Engine
+	Box      *secret.Box // seals the passwords of jobs and orders
+	// Find reads order id's machine; it fails with the database's error
+	// or orderflow.ErrBroken for stored data that cannot serve.
+	Find func(ctx context.Context, id int64) (Target, error)
+}
+
+// Register puts b_start, b_stop, b_restart, b_install, b_setpsw,
+// b_getvncurl and get_b_chart (b the business's name) into the table.
+func (o Operations) Register(t *dispatch.Table) {
+	n := o.Business.name
+	t.Handle(n+"_start", o.power(actStarting, jobs.OpStart))
+	t.Handle(n+"_stop", o.power(actStopping, jobs.OpStop))
+	t.Handle(n+"_restart", o.power(actRestarting, jobs.OpRestart))
+	t.Handle(n+"_install", o.install)
+	t.Handle(n+"_setpsw", o.setPassword)
+	t.Handle(n+"_getvncurl", o.console)
+	t.Handle("get_"+n+"_chart", o.chart)
+}
+
+// registerOperations puts the lease's operations into the table (none
+// without an engine, as in query-only tests).
+func (s *Service) registerOperations(t *dispatch.Table) {
+	if s.Engine == nil {
+		return
+	}
+	s.operations().Register(t)
+}
+
+// operations are the lease's. A leased machine lives on its line's driver
+// (魔方DCIM, ipmi, sim or manual), for power as for everything else, and is
+// reached as provisioning reaches it (loadJob): its ID is the DCIM server
+// id (the order's provider_ref when set, else the machine's guid), its Ref
+// orderflow.Ref("lease", id), its BMC the machine's from lease_machines
+// (the password opened with Box). On an ipmi line only power works: a
+// reinstall or password job ends with its reason kept, consoles and charts
+// are 暂未开放.
+func (s *Service) operations() Operations {
+	return Operations{Business: Lease, Engine: s.Engine, Box: s.Box, Find: s.target}
+}
+
+// power serves b_start, b_stop and b_restart: actStatus act and the job
+// op. It answers 未找到产品记录, 业务状态异常 (not 正常) or 有操作正在进行中
+// and changes nothing then.
+func (o Operations) power(act int, op string) dispatch.HandlerFunc {
+	return func(ctx context.Context, req *dispatch.Request) (any, error) {
+		return nil, o.Engine.StartOperation(ctx, req, o.Business.name, act, op, nil, nil)
+	}
+}
+
+// install serves b_install (document 六.10, 托管 25): systemID must be
+// enabled, offer "install", support the business, serve the line's zone
+// and (a lease) fit the machine model's cores and memory; port is 1 to
+// 65535 (default: the system's); password (required) must be strong;
+// system_partition, system_partition_size and install_reason as
+// readInstall says. The job reinstalls, then records the system, its
+// login name, the port and the password. Each refusal changes nothing.
+func (o Operations) install(ctx context.Context, req *dispatch.Request) (any, error) {
+	if _, err := req.Params.OrderID(); err != nil {
+		return nil, err
+	}
+	sys, err := orderflow.LoadSystem(ctx, o.Engine.DB, "systemID", req.Params.String("systemID"))
+	if err != nil {
+		return nil, err
+	}
+	params, err := readInstall(req.Params, sys)
+	if err != nil {
+		return nil, err
+	}
+	password, err := orderflow.Password(req.Params, "password", false)
+	if err != nil {
+		return nil, err
+	}
+	params["password"] = o.Engine.SealForJob(password)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business.name, actReinstall, jobs.OpInstall, params,
+		func(ctx context.Context, tx pgx.Tx, op orderflow.Operation) error {
+			zone, cpu, ram, err := orderFit(ctx, tx, o.Business, op.ID)
+			if err != nil {
+				return err
+			}
+			return sys.Check("systemID", "install", o.Business.name, zone, cpu, ram)
+		})
+}
+
+// partitions maps system_partition to what a driver is told (provider.
+// Install.Partition): "all" formats the whole disk, "first" only the
+// first partition (the DCIM's part_type 0 and 1, which are accepted too);
+// absent or empty is "all".
+var partitions = map[string]string{"": "all", "all": "all", "0": "all", "first": "first", "1": "first"}
+
+// Bounds of the install parameters.
+const (
+	maxPartitionGB = 1 << 20 // 1 PB: anything larger is a typing error
+	maxReason      = 255     // install_reason, in characters
+)
+
+// readInstall reads lease_install's and idc_install's parameters besides
+// guid, systemID and password into a job's parameters: system_id, port
+// (1 to 65535; absent or empty: the system's port), partition
+// (system_partition, see partitions), partition_size (system_partition_
+// size in GB: absent, empty or 0 leaves the driver's default, else at
+// least the system's system_harddisk) and reason (install_reason, at most
+// 255 characters, kept for the operator in the job). It answers 参数错误:
+// <name> <why> for a value outside these.
+func readInstall(p dispatch.Params, sys orderflow.System) (map[string]string, error) {
+	port, err := readPort(p, sys.Port)
+	if err != nil {
+		return nil, err
+	}
+	partText, err := p.Text("system_partition")
+	if err != nil {
+		return nil, err
+	}
+	part, ok := partitions[strings.ToLower(strings.TrimSpace(partText))]
+	if !ok {
+		return nil, dispatch.ParamError("system_partition", "应为all(全盘)或first(第一分区)")
+	}
+	size, err := p.IntIn("system_partition_size", 0, 0, maxPartitionGB)
+	if err != nil {
+		return nil, err
+	}
+	if size > 0 && size < int64(sys.SystemHarddisk) {
+		return nil, dispatch.ParamError("system_partition_size", fmt.Sprintf("不能小于系统要求的%dGB", sys.SystemHarddisk))
+	}
+	reason, err := p.Text("install_reason")
+	if err != nil {
+		return nil, err
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > maxReason {
+		return nil, dispatch.ParamError("install_reason", fmt.Sprintf("长度不能超过%d个字符", maxReason))
+	}
+	return map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "port": strconv.Itoa(port),
+		"partition": part, "partition_size": strconv.FormatInt(size, 10), "reason": reason}, nil
+}
+
+// readPort reads port: 1 to 65535, or the system's port (systemPort, 0
+// when it is not a port: the driver's default) when absent or empty.
+func readPort(p dispatch.Params, systemPort string) (int, error) {
+	text, err := p.Text("port")
+	if err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(text) == "" {
+		if n := atoi(systemPort); n >= 1 && n <= 65535 {
+			return n, nil
+		}
+		return 0, nil
+	}
+	n, err := p.Int("port", 0)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 || n > 65535 {
+		return 0, dispatch.ParamError("port", "应为1-65535的端口")
+	}
+	return int(n), nil
+}
+
+// orderFit reads what a system must fit to be installed on order id of b:
+// its line's zone and, for a lease, its machine model's cores and memory
+// (a colocated machine is the customer's and unknown: 0, not checked).
+func orderFit(ctx context.Context, tx pgx.Tx, b Business, id int64) (zone string, cpu, ram int, err error) {
+	sql := `SELECT z.guid, 0, 0 FROM ` + b.orders + ` o JOIN ` + b.lines + ` l ON l.id = o.line_id
+		JOIN zones z ON z.id = l.zone_id WHERE o.id = $1`
+	if b == Lease {
+		sql = `SELECT z.guid, p.cpu_value, p.memory_num FROM lease_orders o
+			JOIN lease_lines l ON l.id = o.line_id JOIN zones z ON z.id = l.zone_id
+			JOIN lease_products p ON p.id = o.product_id WHERE o.id = $1`
+	}
+	if err := tx.QueryRow(ctx, sql, id).Scan(&zone, &cpu, &ram); err != nil {
+		return "", 0, 0, fmt.Errorf("%s_install: order %d: %w", b.name, id, err)
+	}
+	return zone, cpu, ram, nil
+}
+
+// setPassword serves b_setpsw (document 六.11, 托管 26): password is
+// required and must be strong. The job sets it and then records it as the
+// order's login password. A driver without passwords (ipmi) ends the job
+// with actStatus 0 and the reason kept for the operator.
+func (o Operations) setPassword(ctx context.Context, req *dispatch.Request) (any, error) {
+	if _, err := req.Params.OrderID(); err != nil {
+		return nil, err
+	}
+	password, err := orderflow.Password(req.Params, "password", false)
+	if err != nil {
+		return nil, err
+	}
+	return nil, o.Engine.StartOperation(ctx, req, o.Business.name, actPassword, jobs.OpPassword,
+		map[string]string{"password": o.Engine.SealForJob(password)}, nil)
+}
+
+// console serves b_getvncurl (document 六.14, 托管 30): a short-lived
+// console address from the line's driver, never its credentials. It
+// answers 暂未开放 when the driver has no consoles (ipmi, manual) and
+// 系统繁忙 (the cause logged) when the provider fails.
+func (o Operations) console(ctx context.Context, req *dispatch.Request) (any, error) {
+	op, err := o.Engine.ActiveOrder(ctx, req, o.Business.name)
+	if err != nil {
+		return nil, err
+	}
+	drv, t, err := o.readout(ctx, op.ID)
+	if err != nil {
+		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "console", err)
+	}
+	c, err := drv.MachineConsole(ctx, t.Machine)
+	if err != nil {
+		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "console", err)
+	}
+	return orderflow.ConsoleAnswer(c), nil
+}
+
+// chart serves get_b_chart (document 六.15, 托管 31): a point every five
+// minutes in bits per second between start_time and end_time
+// (milliseconds; absent: the last 24 hours), with the message 获取成功. It
+// answers 参数错误 for a window that ends before it starts or spans more
+// than 31 days, 暂未开放 when the line's driver has no charts (ipmi,
+// manual) and 系统繁忙 when the provider fails.
+func (o Operations) chart(ctx context.Context, req *dispatch.Request) (any, error) {
+	op, err := o.Engine.ActiveOrder(ctx, req, o.Business.name)
+	if err != nil {
+		return nil, err
+	}
+	from, to, err := orderflow.ChartWindow(req.Params, o.Engine.Now())
+	if err != nil {
+		return nil, err
+	}
+	drv, t, err := o.readout(ctx, op.ID)
+	if err != nil {
+		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "chart", err)
+	}
+	pts, err := drv.MachineTraffic(ctx, t.Machine, from, to)
+	if err != nil {
+		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "chart", err)
+	}
+	return orderflow.ChartAnswer(pts, from, to), nil
+}
+
+// readout finds order id's machine and opens its line's driver, which
+// answers consoles and charts (a BMC has neither). It returns Find's or
+// MachineDriver's error.
+func (o Operations) readout(ctx context.Context, id int64) (provider.BareMetalDriver, Target, error) {
+	t, err := o.Find(ctx, id)
+	if err != nil {
+		return nil, Target{}, err
+	}
+	drv, err := MachineDriver(ctx, o.Engine, o.Business, t, false)
+	return drv, t, err
+}
