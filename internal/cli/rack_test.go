@@ -85,3 +85,35 @@ func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T
 	require.NoError(t, err)
 	require.Empty(t, problems)
 }
+
+func TestALeaseInstalledByStaffIsDeliveredByTaskDone(t *testing.T) {
+	url := freshDatabase(t)
+	code, _, errOut := zonkvmd(t, url, "migrate")
+	require.Equal(t, 0, code, errOut)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	box, err := secret.New(apitest.TestKey)
+	require.NoError(t, err)
+	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
+	require.NoError(t, err)
+	env := apitest.NewWithoutWorkers(t, db)
+	r := env.NewReseller(t, "5000")
+	var c struct{ IDs []int64 }
+	env.Post(t, r.Form("create_order", "obj_type", "create_lease", "order_id", "L-STAFF",
+		"line_guid", "20250409132657673528", "product_guid", "1721941250649658",
+		"system_guid", "1659170791658716", "content", `{}`)).Into(t, &c)
+	// What the lease provisioning job records where no driver can install.
+	task, err := manual.AddTask(ctx, db, "lease", c.IDs[0], "provision", map[string]any{"image": "CentOS7.9_40"})
+	require.NoError(t, err)
+	var order map[string]any
+	env.Post(t, r.Form("getlease", "guid", strconv.FormatInt(c.IDs[0], 10))).Into(t, &order)
+	require.EqualValues(t, 0, order["order_status"])
+
+	code, _, errOut = zonkvmd(t, url, "task", "done", strconv.FormatInt(task.ID, 10), "--note", "installed")
+	require.Equal(t, 0, code, errOut)
+	env.Post(t, r.Form("getlease", "guid", strconv.FormatInt(c.IDs[0], 10))).Into(t, &order)
+	require.EqualValues(t, 1, order["order_status"])
+	require.NotNil(t, order["start_time"])
+}

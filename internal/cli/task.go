@@ -299,12 +299,18 @@ func printTask(e *env, t manual.Task) error {
 	return printJSON(e, t)
 }
 
-// deliver applies a completed task to its order: racking a colocated
-// machine is how a colocation order is provisioned.
+// deliver applies a completed provisioning task to its order: racking a
+// colocated machine delivers a colocation order; installing a leased
+// machine by hand (manual or IPMI-only lines) delivers a lease.
 func deliver(result map[string]string) func(ctx context.Context, tx pgx.Tx, t manual.Task) error {
 	return func(ctx context.Context, tx pgx.Tx, t manual.Task) error {
-		if t.Business == "idc" && t.Kind == "provision" {
+		switch {
+		case t.Kind != "provision":
+			return nil
+		case t.Business == "idc":
 			return idc.Racked(ctx, tx, t.OrderID, result, time.Now())
+		case t.Business == "lease":
+			return lease.Delivered(ctx, tx, t.OrderID, time.Now())
 		}
 		return nil
 	}

@@ -18,6 +18,9 @@ import (
 // do on another driver counts as done at once on it.
 const SimDriver = "sim"
 
+// ManualDriver is the driver whose every operation is a task for staff.
+const ManualDriver = "manual"
+
 // Target is an order's machine as its jobs and operations reach it.
 type Target struct {
 	Status  int   // the order's order_status

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
@@ -116,10 +118,13 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	return jobs.Permanent(fmt.Errorf("lease job: unknown operation %q", a.Op))
 }
 
-// provision installs the order's system with its password and port on the
-// machine the purchase took (on the manual driver this records a task for
-// staff) and marks the order 正常 from now. An order refunded meanwhile is
-// left as it is.
+// provision delivers a lease: it installs the order's system on the
+// machine the purchase took and marks the order 正常. Where no driver call
+// can install a system (the manual driver, or an IPMI-only line: power
+// but no reinstall) delivering is staff work: the job records a
+// provisioning task (once, however often it retries) and the order stays
+// 开通中 until staff close the task (`zonkvmd task done ID`), which
+// delivers it (Delivered), or fail it, which refunds it.
 func (s *Service) provision(ctx context.Context, id int64, j job) error {
 	if j.status != 0 {
 		return nil
@@ -135,14 +140,27 @@ func (s *Service) provision(ctx context.Context, id int64, j job) error {
 	if err != nil {
 		return err
 	}
-	if err := drv.ReinstallMachine(ctx, j.machine, provider.Install{Image: j.image, Password: password,
-		Port: atoi(j.port)}); err != nil {
+	if j.driver != ManualDriver {
+		err = drv.ReinstallMachine(ctx, j.machine, provider.Install{Image: j.image, Password: password, Port: atoi(j.port)})
+	}
+	if j.driver == ManualDriver || errors.Is(err, provider.ErrUnsupported) {
+		return AskStaff(ctx, s.Engine, Lease, j.driver, id, "provision", map[string]any{
+			"machine_id": j.machine.ID, "image": j.image, "port": j.port}) // the password stays sealed on the order
+	}
+	if err != nil {
 		return fmt.Errorf("lease order %d: install: %w", id, err)
 	}
-	if _, err := s.DB.Exec(ctx, `
+	return Delivered(ctx, s.DB, id, s.now())
+}
+
+// Delivered marks a lease 正常 from now: its machine is installed. It runs
+// in the job or in the transaction of the provisioning task staff closed;
+// an order no longer 开通中 (refunded meanwhile) is left alone.
+func Delivered(ctx context.Context, q postgres.Querier, id int64, now time.Time) error {
+	if _, err := q.Exec(ctx, `
 		UPDATE lease_orders SET order_status = 1, run_status = 1, act_status = 0, start_time = $2,
 			updated_at = now()
-		WHERE id = $1 AND order_status = 0`, id, s.now()); err != nil {
+		WHERE id = $1 AND order_status = 0`, id, now); err != nil {
 		return fmt.Errorf("lease order %d: mark delivered: %w", id, err)
 	}
 	return nil
