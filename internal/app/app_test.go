@@ -17,15 +17,12 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/auth"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/config"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
@@ -172,9 +169,7 @@ func TestAccessLogHasOneLinePerRequestAndNoKeys(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	cfg, err := config.FromEnv(func(string) string { return "" })
 	require.NoError(t, err)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	a, err := app.New(cfg, zap.New(core), db, box)
+	a, err := app.New(cfg, zap.New(core), db, apitest.NewBox(t))
 	require.NoError(t, err)
 	e := apitest.New(t, db)
 	srv := httptestServer(t, a.Handler)
@@ -221,12 +216,7 @@ func TestHealthAndReadiness(t *testing.T) {
 
 func TestDemoCatalogueAnswersTheDocumentsExamples(t *testing.T) {
 	t.Parallel()
-	db := pgtest.NewDB(t)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	_, err = catalog.Import(context.Background(), db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	e := apitest.New(t, db)
+	e := apitest.New(t, apitest.CatalogDB(t))
 	r := e.NewReseller(t, "")
 
 	var zones []map[string]any

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"strconv"
@@ -10,14 +9,28 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/billing"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider/manual"
 	"github.com/zonkvm/zonkvmd/internal/secret"
 )
+
+// migratedShop is a daemon without workers, on the real clock, over a
+// database of its own that zonkvmd migrate made, holding the example
+// catalogue (sealed with apitest's key, not this package's testKey). It
+// returns the database's URL for zonkvmd's commands, the database and the
+// daemon.
+func migratedShop(t *testing.T) (string, *postgres.DB, *apitest.Env) {
+	t.Helper()
+	url := freshDatabase(t)
+	code, _, errOut := zonkvmd(t, url, "migrate")
+	require.Equal(t, 0, code, errOut)
+	db, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	return url, db, apitest.NewShop(t, apitest.OnDatabase(db), apitest.WithRealClock()).Env
+}
 
 // buyColocation buys one 1U colocation order on 温州BGP and returns its id.
 func buyColocation(t *testing.T, env *apitest.Env, r apitest.Reseller, orderNo string) int64 {
@@ -30,18 +43,8 @@ func buyColocation(t *testing.T, env *apitest.Env, r apitest.Reseller, orderNo s
 }
 
 func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T) {
-	url := freshDatabase(t) // a database of its own: the catalogue here is sealed with another key
-	code, _, errOut := zonkvmd(t, url, "migrate")
-	require.Equal(t, 0, code, errOut)
+	url, db, env := migratedShop(t)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(db.Close)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	env := apitest.NewWithoutWorkers(t, db)
 	r := env.NewReseller(t, "5000")
 	racked, doomed := buyColocation(t, env, r, "RACK-1"), buyColocation(t, env, r, "RACK-2")
 	// What the idc provisioning job records on any line but the simulator's.
@@ -50,7 +53,7 @@ func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T
 	failTask, err := manual.AddTask(ctx, db, "idc", doomed, "provision", nil)
 	require.NoError(t, err)
 
-	code, _, errOut = zonkvmd(t, url, "task", "done", strconv.FormatInt(rackTask.ID, 10), "--ip", "198.51.100.20",
+	code, _, errOut := zonkvmd(t, url, "task", "done", strconv.FormatInt(rackTask.ID, 10), "--ip", "198.51.100.20",
 		"--cabinet", "W-07", "--bmc-host", "198.51.100.21", "--bmc-user", "ADMIN", "--bmc-password", "Bmc-pw-1")
 	require.Equal(t, 0, code, errOut)
 	var order map[string]any
@@ -87,18 +90,8 @@ func TestRackingTaskDeliversAColocationOrderAndAFailedOneIsRefunded(t *testing.T
 }
 
 func TestALeaseInstalledByStaffIsDeliveredByTaskDone(t *testing.T) {
-	url := freshDatabase(t)
-	code, _, errOut := zonkvmd(t, url, "migrate")
-	require.Equal(t, 0, code, errOut)
+	url, db, env := migratedShop(t)
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, url)
-	require.NoError(t, err)
-	t.Cleanup(db.Close)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	env := apitest.NewWithoutWorkers(t, db)
 	r := env.NewReseller(t, "5000")
 	var c struct{ IDs []int64 }
 	env.Post(t, r.Form("create_order", "obj_type", "create_lease", "order_id", "L-STAFF",
@@ -111,7 +104,7 @@ func TestALeaseInstalledByStaffIsDeliveredByTaskDone(t *testing.T) {
 	env.Post(t, r.Form("getlease", "guid", strconv.FormatInt(c.IDs[0], 10))).Into(t, &order)
 	require.EqualValues(t, 0, order["order_status"])
 
-	code, _, errOut = zonkvmd(t, url, "task", "done", strconv.FormatInt(task.ID, 10), "--note", "installed")
+	code, _, errOut := zonkvmd(t, url, "task", "done", strconv.FormatInt(task.ID, 10), "--note", "installed")
 	require.Equal(t, 0, code, errOut)
 	env.Post(t, r.Form("getlease", "guid", strconv.FormatInt(c.IDs[0], 10))).Into(t, &order)
 	require.EqualValues(t, 1, order["order_status"])

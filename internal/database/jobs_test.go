@@ -6,15 +6,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/database"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder/paneltest"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	_ "github.com/zonkvm/zonkvmd/internal/provider/sim"
 )
 
 // panelService points the example line at the provider object and returns
 // the service whose jobs run on it.
-func panelService(t *testing.T, s *paneltest.Shop, object string) *database.Service {
+func panelService(t *testing.T, s *apitest.Shop, object string) *database.Service {
 	t.Helper()
 	s.Exec(t, `UPDATE hosting_lines SET provider_config = $2 WHERE guid = $1`, lineGUID, s.App.Box.Seal([]byte(object)))
 	return &database.Service{DB: s.DB, Box: s.App.Box, Engine: s.App.Engine}
@@ -30,7 +30,7 @@ type dbState struct {
 	PanelID     int64
 }
 
-func state(t *testing.T, s *paneltest.Shop, id int64) dbState {
+func state(t *testing.T, s *apitest.Shop, id int64) dbState {
 	t.Helper()
 	var d dbState
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT order_status, run_status, panel_db_id
@@ -40,7 +40,7 @@ func state(t *testing.T, s *paneltest.Shop, id int64) dbState {
 
 func TestJobsProvisionAndDestroyTheDatabaseOnThePanel(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	svc := panelService(t, s, `{"driver":"sim","delay_ms":0,"name":"`+t.Name()+`"}`)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "J-1", `{"code":"gbk"}`)
@@ -66,7 +66,7 @@ func TestJobsProvisionAndDestroyTheDatabaseOnThePanel(t *testing.T) {
 
 func TestAProvisioningThatFailsToTheLastAttemptIsRefunded(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	svc := panelService(t, s, `{"driver":"no-such-driver"}`)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "J-2", `{"months":12}`)

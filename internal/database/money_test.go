@@ -9,60 +9,50 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zonkvm/zonkvmd/internal/apitest"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder/paneltest"
 )
 
 const (
-	lineGUID    = paneltest.LineGUID
-	productGUID = paneltest.DatabaseGUID // 云数据库1G-A型: 28.00, 1000 MB
+	lineGUID    = apitest.PanelLineGUID
+	productGUID = apitest.DatabaseProductGUID // 云数据库1G-A型: 28.00, 1000 MB
 )
-
-var at = paneltest.At
 
 // buy orders a database on the example line and product; kv adds or
 // replaces parameters.
-func buy(t *testing.T, s *paneltest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) apitest.Response {
+func buy(t *testing.T, s *apitest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) apitest.Response {
 	t.Helper()
 	form := r.Form("create_order", "obj_type", "create_database", "order_id", orderNo, "line_guid", lineGUID,
-		"product_guid", productGUID, "prefix", "shop", "pwd", paneltest.DefaultPassword, "content", content)
+		"product_guid", productGUID, "prefix", "shop", "pwd", apitest.PanelPassword, "content", content)
 	for i := 0; i+1 < len(kv); i += 2 {
 		form.Set(kv[i], kv[i+1])
 	}
 	return s.Post(t, form)
 }
 
-func buyOne(t *testing.T, s *paneltest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) (int64, string) {
+func buyOne(t *testing.T, s *apitest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) (int64, string) {
 	t.Helper()
-	var c paneltest.Created
+	var c apitest.Created
 	buy(t, s, r, orderNo, content, kv...).Into(t, &c)
 	require.Len(t, c.IDs, 1)
 	return c.IDs[0], fmt.Sprint(c.IDs[0])
 }
 
-func operate(s *paneltest.Shop, t *testing.T, r apitest.Reseller, op, guid string, kv ...string) apitest.Response {
+func operate(s *apitest.Shop, t *testing.T, r apitest.Reseller, op, guid string, kv ...string) apitest.Response {
 	t.Helper()
 	return s.Post(t, r.Form("sql_operate", append([]string{"operate", op, "guid", guid}, kv...)...))
 }
 
-func order(t *testing.T, s *paneltest.Shop, r apitest.Reseller, guid string) map[string]any {
+func order(t *testing.T, s *apitest.Shop, r apitest.Reseller, guid string) map[string]any {
 	t.Helper()
-	return paneltest.Object(t, s.Post(t, r.Form("getsql", "guid", guid)))
-}
-
-func activate(t *testing.T, s *paneltest.Shop, ids ...int64) {
-	t.Helper()
-	for _, id := range ids {
-		s.Exec(t, `UPDATE sql_orders SET order_status = 1 WHERE id = $1`, id)
-	}
+	return apitest.Object(t, s.Post(t, r.Form("getsql", "guid", guid)))
 }
 
 var dbName = regexp.MustCompile(`^shop_[a-z0-9]{5}$`)
 
 func TestTheWorkedExampleCharges504For24Months(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
-	var c paneltest.Created
+	var c apitest.Created
 	buy(t, s, r, "D-24", `{"db":"1000","code":"utf8mb4","months":24}`, "user_id", "1001").Into(t, &c)
 	require.Equal(t, "504.00", c.Amount)
 	require.Equal(t, "496.00", c.Balance)
@@ -71,7 +61,7 @@ func TestTheWorkedExampleCharges504For24Months(t *testing.T) {
 	require.Regexp(t, dbName, o["db_name"])
 	require.Equal(t, o["db_name"], o["db_user"])
 	require.Equal(t, o["db_name"], o["name"])
-	require.Equal(t, paneltest.DefaultPassword, o["db_password"])
+	require.Equal(t, apitest.PanelPassword, o["db_password"])
 	require.Equal(t, "utf8mb4", o["db_code"])
 	require.Equal(t, "mysql", o["db_type"])
 	require.EqualValues(t, 0, o["hosting_id"])
@@ -92,11 +82,11 @@ func TestTheWorkedExampleCharges504For24Months(t *testing.T) {
 
 func TestDatabaseNamesNeverCollideWithEachOtherOrWithFTPNames(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "100000")
 	buy(t, s, r, "N-1", `{"number":50}`).OK(t)
 	s.Post(t, r.Form("create_order", "obj_type", "create_hosting", "order_id", "N-2", "line_guid", lineGUID,
-		"product_guid", paneltest.HostingGUID, "prefix", "shop", "content", `{"number":50}`)).OK(t)
+		"product_guid", apitest.HostingProductGUID, "prefix", "shop", "content", `{"number":50}`)).OK(t)
 	require.Equal(t, 50, s.Count(t, `SELECT count(*) FROM sql_orders WHERE db_name ~ '^shop_[a-z0-9]{5}$'`))
 	require.Equal(t, 100, s.Count(t, `SELECT count(DISTINCT name) FROM
 		(SELECT db_name AS name FROM sql_orders UNION ALL SELECT ftp_name FROM hosting_orders) names`))
@@ -105,7 +95,7 @@ func TestDatabaseNamesNeverCollideWithEachOtherOrWithFTPNames(t *testing.T) {
 
 func TestRefusedPurchasesChangeNothing(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	s.Exec(t, `INSERT INTO sql_products (guid, name, line_guids, price, months, db, buy_limit, stock)
 		VALUES ('limited', '限购', $1, 10, '1', 1000, 2, 1), ('sold-out', '售罄', $1, 10, '1', 1000, 0, 0),
 		       ('elsewhere', '别处', '{"1"}', 10, '1', 1000, 0, 1)`, []string{lineGUID})
@@ -141,7 +131,7 @@ func TestRefusedPurchasesChangeNothing(t *testing.T) {
 
 func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	first := buy(t, s, r, "DUP", `{"months":12}`)
 	again := buy(t, s, r, "DUP", `{"months":12}`)
@@ -154,12 +144,12 @@ func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 
 func TestRenewalsAndTheReinstatementOfAnExpiredDatabase(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "R-1", `{}`)
-	activate(t, s, id)
+	s.Activate(t, "sql", id)
 
-	var c paneltest.Charged
+	var c apitest.Charged
 	operate(s, t, r, "sql_renew", guid, "newEndTimeStr", "2026-03-01 00:00:00").Into(t, &c)
 	require.Equal(t, "28.00", c.Amount)
 	operate(s, t, r, "sql_renew", guid, "newEndTimeStr", "2026-03-15 00:00:00").
@@ -171,7 +161,7 @@ func TestRenewalsAndTheReinstatementOfAnExpiredDatabase(t *testing.T) {
 	require.Equal(t, "2026-05-01 00:00:00", c.EndTime)
 	require.Equal(t, 0, s.Jobs(t, "sql", id, "unlock"))
 
-	s.SetNow(at("2026-05-20 00:00:00"))
+	s.SetNow(apitest.At("2026-05-20 00:00:00"))
 	s.Exec(t, `UPDATE sql_orders SET order_status = 3, run_status = -1 WHERE id = $1`, id)
 	operate(s, t, r, "sql_renew", guid, "newEndTimeStr", "2026-06-01 00:00:00").Into(t, &c)
 	require.Equal(t, "2026-06-01 00:00:00", c.EndTime, "from the old end_time")
@@ -186,7 +176,7 @@ func TestRenewalsAndTheReinstatementOfAnExpiredDatabase(t *testing.T) {
 
 func TestUpgradesMoveToDearerProductsOfTheLineOnly(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	s.Exec(t, `INSERT INTO sql_products (guid, name, line_guids, price, months, db)
 		VALUES ('2g', '云数据库2G', $1, 56, '1,12', 2000), ('cheap', '便宜', $1, 20, '1', 500),
 		       ('elsewhere', '别处', '{"1"}', 90, '1', 4000)`, []string{lineGUID})
@@ -194,8 +184,8 @@ func TestUpgradesMoveToDearerProductsOfTheLineOnly(t *testing.T) {
 	s.Coupon(t, 1002, "hosting", "amount", "4.00", 1)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "U-1", `{}`)
-	activate(t, s, id)
-	s.SetNow(at("2026-01-16 00:00:00"))
+	s.Activate(t, "sql", id)
+	s.SetNow(apitest.At("2026-01-16 00:00:00"))
 
 	refusals := []struct {
 		kv  []string
@@ -211,7 +201,7 @@ func TestUpgradesMoveToDearerProductsOfTheLineOnly(t *testing.T) {
 	for _, f := range refusals {
 		operate(s, t, r, "sql_upgrade", guid, f.kv...).Fails(t, f.msg)
 	}
-	var c paneltest.Charged
+	var c apitest.Charged
 	operate(s, t, r, "sql_upgrade", guid, "new_product_guid", "2g", "coupon_id", "1001").Into(t, &c)
 	require.Equal(t, "10.93", c.Amount, "(56 - 28) * 16/30 = 14.93, less 4.00")
 	o := order(t, s, r, guid)
@@ -220,7 +210,7 @@ func TestUpgradesMoveToDearerProductsOfTheLineOnly(t *testing.T) {
 	require.Equal(t, "56.00", o["renew_price"])
 	require.Equal(t, 1, s.Jobs(t, "sql", id, "resize"))
 
-	var renewed paneltest.Charged
+	var renewed apitest.Charged
 	operate(s, t, r, "sql_renew", guid, "newEndTimeStr", "2026-03-01 00:00:00").Into(t, &renewed)
 	require.Equal(t, "56.00", renewed.Amount, "renewed at the new product's price")
 	s.Exec(t, `UPDATE sql_products SET upgradation = 0 WHERE guid = '2g'`)
@@ -231,17 +221,17 @@ func TestUpgradesMoveToDearerProductsOfTheLineOnly(t *testing.T) {
 
 func TestRefundsAndRenaming(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "F-1", `{}`)
-	activate(t, s, id)
+	s.Activate(t, "sql", id)
 	operate(s, t, r, "sql_edit_name", guid, "name", "订单库").OK(t)
 	o := order(t, s, r, guid)
 	require.Equal(t, "订单库", o["name"])
 	require.Regexp(t, dbName, o["db_name"], "the database keeps its name")
 	operate(s, t, r, "sql_edit_name", guid, "name", strings.Repeat("x", 65)).Fails(t, "参数错误: name 长度须为1到64位")
 
-	s.SetNow(at("2026-01-16 00:00:00"))
+	s.SetNow(apitest.At("2026-01-16 00:00:00"))
 	var answer map[string]any
 	operate(s, t, r, "sql_refund", guid).Into(t, &answer)
 	require.Equal(t, "14.45", answer["amount"], "28.00 * 16/31, rounded down")
@@ -255,7 +245,7 @@ func TestRefundsAndRenaming(t *testing.T) {
 
 func TestLatin1IsRefusedOnABTPanelLineBeforeAnythingIsCharged(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	s.Exec(t, `UPDATE hosting_lines SET provider_driver = 'btpanel' WHERE guid = '20250409132657673528'`)
 	buy(t, s, r, "D-latin1", `{"code":"latin1"}`, "prefix", "shop").Fails(t, "参数错误: content.code 该线路不支持")

@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/testfactory"
 )
 
@@ -28,10 +27,10 @@ func id(n int64) string { return strconv.FormatInt(n, 10) }
 func TestGetSQLAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	line := testfactory.HostingLine(t, f.db, nil)
-	product := testfactory.SQLProduct(t, f.db, nil)
-	o := testfactory.SQLOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.SQLOrderRow) {
+	c := f.Caller(t)
+	line := testfactory.HostingLine(t, f.DB, nil)
+	product := testfactory.SQLProduct(t, f.DB, nil)
+	o := testfactory.SQLOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.SQLOrderRow) {
 		o.LineID, o.ProductID = line.ID, product.ID
 	})
 
@@ -52,85 +51,14 @@ func TestGetSQLAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	}, got)
 }
 
-func TestGetSQLFindsAPrefixedGUID(t *testing.T) {
+// TestSQLOrderQueries runs the checks every business's order queries share
+// (testfactory.CheckOrderQueries).
+func TestSQLOrderQueries(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.SQLOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	data, err := c.Call(t, "getsql", map[string]any{"guid": "srv_" + id(o.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Number(o.ID), testfactory.Object(t, data)["id"])
-}
-
-func TestGetSQLHidesAnotherResellersOrder(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	owner, other := f.caller(t), f.caller(t)
-	o := testfactory.SQLOrder(t, f.db, f.box, owner.Reseller.ID, nil)
-
-	_, err := other.Call(t, "getsql", map[string]any{"guid": id(o.ID)})
-	require.ErrorIs(t, err, dispatch.ErrOrderNotFound)
-}
-
-func TestGetSQLAnswersNotFoundForUnknownOrMalformedIDs(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.SQLOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	for _, guid := range []string{"9000000000", "abc", "0", "-5"} {
-		_, err := c.Call(t, "getsql", map[string]any{"guid": guid})
-		require.ErrorIs(t, err, dispatch.ErrOrderNotFound, "guid %q", guid)
-	}
-	_, err := c.Call(t, "getsql", nil)
-	require.EqualError(t, err, "缺少必要参数: guid")
-}
-
-func TestSQLOrdersWithNoOrdersAnswersZeroPagesAndAnEmptyList(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-
-	data, err := c.Call(t, "sql_orders", nil)
-	require.NoError(t, err)
-	b, err := dispatch.Encode(data)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"pages":0,"servers":[]}`, string(b))
-}
-
-func TestSQLOrdersListsDeletedOrdersWithTheFieldsOfGetsql(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c, other := f.caller(t), f.caller(t)
-	live := testfactory.SQLOrder(t, f.db, f.box, c.Reseller.ID, nil)
-	testfactory.SQLOrder(t, f.db, f.box, other.Reseller.ID, nil)
-	deleted := testfactory.SQLOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.SQLOrderRow) { o.OrderStatus = -2 })
-
-	data, err := c.Call(t, "sql_orders", map[string]any{"page": "1"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Equal(t, []int64{live.ID, deleted.ID}, testfactory.IDs(t, rows))
-	require.Equal(t, testfactory.Number(-2), rows[1]["order_status"])
-
-	single, err := c.Call(t, "getsql", map[string]any{"guid": id(live.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Object(t, single), rows[0])
-}
-
-func TestSQLOrdersPagesOutOfRange(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.SQLOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	_, err := c.Call(t, "sql_orders", map[string]any{"page": "0"})
-	require.EqualError(t, err, "参数错误: page 不在可选范围")
-
-	data, err := c.Call(t, "sql_orders", map[string]any{"page": "2"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Empty(t, rows)
+	testfactory.CheckOrderQueries(t, testfactory.OrderQueries{
+		Get: "getsql", List: "sql_orders", Setup: setup,
+		Order: func(t *testing.T, f testfactory.Fixture, resellerID int64, status int) int64 {
+			return testfactory.SQLOrder(t, f.DB, f.Box, resellerID, func(o *testfactory.SQLOrderRow) { o.OrderStatus = status }).ID
+		},
+	})
 }

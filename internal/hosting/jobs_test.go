@@ -6,15 +6,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/hosting"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder/paneltest"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	_ "github.com/zonkvm/zonkvmd/internal/provider/sim"
 )
 
 // simService points the example line at a simulated panel of this test's
 // own (no delay) and returns the service whose jobs run on it.
-func simService(t *testing.T, s *paneltest.Shop) *hosting.Service {
+func simService(t *testing.T, s *apitest.Shop) *hosting.Service {
 	t.Helper()
 	object := `{"driver":"sim","delay_ms":0,"name":"` + t.Name() + `"}`
 	s.Exec(t, `UPDATE hosting_lines SET provider_driver = 'sim', provider_config = $2 WHERE guid = $1`,
@@ -32,7 +32,7 @@ type panelState struct {
 	SiteID, FTPID int64
 }
 
-func state(t *testing.T, s *paneltest.Shop, id int64) panelState {
+func state(t *testing.T, s *apitest.Shop, id int64) panelState {
 	t.Helper()
 	var p panelState
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT order_status, run_status, site_id, ftp_id
@@ -42,7 +42,7 @@ func state(t *testing.T, s *paneltest.Shop, id int64) panelState {
 
 func TestJobsProvisionStopStartAndDestroyTheSiteOnThePanel(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	svc := simService(t, s)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "J-1", `{"program_version":"php81","db":"mysql","code":"utf8mb4"}`)
@@ -70,7 +70,7 @@ func TestJobsProvisionStopStartAndDestroyTheSiteOnThePanel(t *testing.T) {
 
 func TestAProvisioningThePanelRejectsEndsThePurchaseRefunded(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	svc := simService(t, s)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "J-2", `{"program_version":"php99","flow":50}`) // the panel has no PHP 9.9

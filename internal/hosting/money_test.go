@@ -9,22 +9,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zonkvm/zonkvmd/internal/apitest"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder/paneltest"
 )
 
 const (
-	lineGUID    = paneltest.LineGUID
-	productGUID = paneltest.HostingGUID // 防劫持IP空间-A型: 80.00, flow 30 (+10 GB for 5.00, up to 100)
+	lineGUID    = apitest.PanelLineGUID
+	productGUID = apitest.HostingProductGUID // 防劫持IP空间-A型: 80.00, flow 30 (+10 GB for 5.00, up to 100)
 )
-
-var at = paneltest.At
 
 // buy orders hosting on the example line and product; kv adds or replaces
 // parameters.
-func buy(t *testing.T, s *paneltest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) apitest.Response {
+func buy(t *testing.T, s *apitest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) apitest.Response {
 	t.Helper()
 	form := r.Form("create_order", "obj_type", "create_hosting", "order_id", orderNo, "line_guid", lineGUID,
-		"product_guid", productGUID, "prefix", "web", "pwd", paneltest.DefaultPassword, "content", content)
+		"product_guid", productGUID, "prefix", "web", "pwd", apitest.PanelPassword, "content", content)
 	for i := 0; i+1 < len(kv); i += 2 {
 		form.Set(kv[i], kv[i+1])
 	}
@@ -32,40 +29,32 @@ func buy(t *testing.T, s *paneltest.Shop, r apitest.Reseller, orderNo, content s
 }
 
 // buyOne buys one site and returns its id as the API spells it.
-func buyOne(t *testing.T, s *paneltest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) (int64, string) {
+func buyOne(t *testing.T, s *apitest.Shop, r apitest.Reseller, orderNo, content string, kv ...string) (int64, string) {
 	t.Helper()
-	var c paneltest.Created
+	var c apitest.Created
 	buy(t, s, r, orderNo, content, kv...).Into(t, &c)
 	require.Len(t, c.IDs, 1)
 	return c.IDs[0], fmt.Sprint(c.IDs[0])
 }
 
-func operate(s *paneltest.Shop, t *testing.T, r apitest.Reseller, op, guid string, kv ...string) apitest.Response {
+func operate(s *apitest.Shop, t *testing.T, r apitest.Reseller, op, guid string, kv ...string) apitest.Response {
 	t.Helper()
 	return s.Post(t, r.Form("hosting_operate", append([]string{"operate", op, "guid", guid}, kv...)...))
 }
 
-func order(t *testing.T, s *paneltest.Shop, r apitest.Reseller, guid string) map[string]any {
+func order(t *testing.T, s *apitest.Shop, r apitest.Reseller, guid string) map[string]any {
 	t.Helper()
-	return paneltest.Object(t, s.Post(t, r.Form("gethosting", "guid", guid)))
-}
-
-// activate marks orders provisioned, as the job would.
-func activate(t *testing.T, s *paneltest.Shop, ids ...int64) {
-	t.Helper()
-	for _, id := range ids {
-		s.Exec(t, `UPDATE hosting_orders SET order_status = 1 WHERE id = $1`, id)
-	}
+	return apitest.Object(t, s.Post(t, r.Form("gethosting", "guid", guid)))
 }
 
 func TestTheWorkedExamplesCharge918For12Months1620For24And540For6(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "5000")
 	for _, c := range []struct {
 		months, amount, balance string
 	}{{"12", "918.00", "4082.00"}, {"24", "1620.00", "2462.00"}, {"6", "540.00", "1922.00"}} {
-		var got paneltest.Created
+		var got apitest.Created
 		buy(t, s, r, "EX-"+c.months, `{"flow":50,"months":`+c.months+`}`).Into(t, &got)
 		require.Equal(t, c.amount, got.Amount, "%s months", c.months)
 		require.Equal(t, c.balance, got.Balance)
@@ -78,7 +67,7 @@ var ftpName = regexp.MustCompile(`^web_[a-z0-9]{5}$`)
 
 func TestAPurchaseRecordsTheSiteAsOrdered(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "A-1",
 		`{"program":"php","program_version":"php81","db":"mysql","code":"utf8mb4","flow":50,"months":1}`,
@@ -89,7 +78,7 @@ func TestAPurchaseRecordsTheSiteAsOrdered(t *testing.T) {
 	require.Equal(t, name, o["name"])
 	require.Equal(t, strings.ReplaceAll(name, "_", "-")+".jhgf.gyhost.cn", o["domain"])
 	require.Equal(t, "/www/wwwroot/"+name, o["path"])
-	require.Equal(t, paneltest.DefaultPassword, o["ftp_password"])
+	require.Equal(t, apitest.PanelPassword, o["ftp_password"])
 	require.Equal(t, "php81", o["program_version"])
 	require.Equal(t, "utf8mb4", o["db_code"])
 	require.Equal(t, "90.00", o["renew_price"])
@@ -112,9 +101,9 @@ func TestAPurchaseRecordsTheSiteAsOrdered(t *testing.T) {
 
 func TestFTPNamesFollowTheRulesAndNeverCollide(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "100000")
-	var first, second paneltest.Created
+	var first, second apitest.Created
 	buy(t, s, r, "N-1", `{"number":40}`).Into(t, &first)
 	buy(t, s, r, "N-2", `{"number":40}`, "prefix", "abcdefghij").Into(t, &second)
 	require.Len(t, first.IDs, 40)
@@ -137,7 +126,7 @@ func TestFTPNamesFollowTheRulesAndNeverCollide(t *testing.T) {
 
 func TestRefusedPurchasesChangeNothing(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	s.Exec(t, `INSERT INTO hosting_products (guid, name, line_guids, price, months)
 		VALUES ('elsewhere', '别处', '{"1"}', 10, '1'), ('sold-out', '售罄', $1, 10, '1')`, []string{lineGUID})
 	s.Exec(t, `UPDATE hosting_products SET stock = 0 WHERE guid = 'sold-out'`)
@@ -185,7 +174,7 @@ func TestRefusedPurchasesChangeNothing(t *testing.T) {
 
 func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	first := buy(t, s, r, "DUP-1", `{"flow":50}`)
 	first.OK(t)
@@ -195,7 +184,7 @@ func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 	buy(t, s, r, "DUP-1", `{"flow":60}`).Fails(t, "订单号已存在")
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM hosting_orders WHERE reseller_id = $1`, r.ID))
 
-	answers := paneltest.RaceN(10, func(int) apitest.Response { return buy(t, s, r, "SAME", `{}`) })
+	answers := apitest.RaceN(10, func(int) apitest.Response { return buy(t, s, r, "SAME", `{}`) })
 	for _, a := range answers {
 		require.JSONEq(t, string(answers[0].OK(t)), string(a.OK(t)))
 	}
@@ -206,15 +195,15 @@ func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 
 func TestRenewalTakesEndTimeExactlyToNewEndTimeStr(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
-	s.SetNow(at("2026-01-31 10:00:00"))
+	s := apitest.NewShop(t)
+	s.SetNow(apitest.At("2026-01-31 10:00:00"))
 	r := s.NewReseller(t, "5000")
 	id, guid := buyOne(t, s, r, "R-1", `{}`)
 	operate(s, t, r, "hosting_renew", guid, "newEndTimeStr", "2026-03-31 10:00:00").Fails(t, "业务状态异常")
-	activate(t, s, id)
+	s.Activate(t, "hosting", id)
 	require.Equal(t, "2026-02-28 10:00:00", order(t, s, r, guid)["end_time"])
 
-	var c paneltest.Charged
+	var c apitest.Charged
 	operate(s, t, r, "hosting_renew", guid, "newEndTimeStr", "2026-03-31 10:00:00").Into(t, &c)
 	require.Equal(t, "2026-03-31 10:00:00", c.EndTime, "back to the anchor day 31")
 	require.Equal(t, "80.00", c.Amount)
@@ -251,17 +240,17 @@ func TestRenewalTakesEndTimeExactlyToNewEndTimeStr(t *testing.T) {
 
 func TestAnExpiredSiteIsRenewedStoppedAndThenResumed(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "X-1", `{}`)
-	activate(t, s, id)
+	s.Activate(t, "hosting", id)
 	operate(s, t, r, "hosting_resume_after_renew", guid).Fails(t, "业务状态异常") // running
 
-	s.SetNow(at("2026-02-10 00:00:00"))
+	s.SetNow(apitest.At("2026-02-10 00:00:00"))
 	s.Exec(t, `UPDATE hosting_orders SET order_status = 3, run_status = -1 WHERE id = $1`, id)
 	operate(s, t, r, "hosting_resume_after_renew", guid).Fails(t, "业务状态异常") // not paid up
 
-	var c paneltest.Charged
+	var c apitest.Charged
 	operate(s, t, r, "hosting_renew", guid, "newEndTimeStr", "2026-03-01 00:00:00").Into(t, &c)
 	require.Equal(t, "80.00", c.Amount, "renewed from the old end_time")
 	o := order(t, s, r, guid)
@@ -281,7 +270,7 @@ func TestAnExpiredSiteIsRenewedStoppedAndThenResumed(t *testing.T) {
 
 // products adds, on the example line, 防劫持IP空间-B型 (120.00, flow 50) and
 // a cheaper one (60.00).
-func products(t *testing.T, s *paneltest.Shop) {
+func products(t *testing.T, s *apitest.Shop) {
 	s.Exec(t, `INSERT INTO hosting_products (guid, name, line_guids, price, months, flow, max_flow, up_flow, up_flow_price)
 		VALUES ('b-type', '防劫持IP空间-B型', $1, 120, '1,12', 50, 200, 25, 8),
 		       ('cheap', '便宜型', $1, 60, '1,12', 30, 100, 10, 5)`, []string{lineGUID})
@@ -289,15 +278,15 @@ func products(t *testing.T, s *paneltest.Shop) {
 
 func TestUpgradesChargeTheDifferenceForTheRestOfThePeriod(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	products(t, s)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "U-1", `{}`) // 2026-01-01 .. 2026-02-01, M 80.00
 	operate(s, t, r, "hosting_upgrade", guid, "flow", "50").Fails(t, "业务状态异常")
-	activate(t, s, id)
-	s.SetNow(at("2026-01-16 00:00:00")) // 16 days left
+	s.Activate(t, "hosting", id)
+	s.SetNow(apitest.At("2026-01-16 00:00:00")) // 16 days left
 
-	var c paneltest.Charged
+	var c apitest.Charged
 	operate(s, t, r, "hosting_upgrade", guid, "flow", "50").Into(t, &c) // M 90.00
 	require.Equal(t, "5.33", c.Amount)
 	require.Equal(t, "2026-02-01 00:00:00", c.EndTime)
@@ -333,13 +322,13 @@ func TestUpgradesChargeTheDifferenceForTheRestOfThePeriod(t *testing.T) {
 
 func TestFlowAndProductUpgradeTogetherInOneCharge(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	products(t, s)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "U-2", `{}`)
-	activate(t, s, id)
-	s.SetNow(at("2026-01-16 00:00:00"))
-	var c paneltest.Charged
+	s.Activate(t, "hosting", id)
+	s.SetNow(apitest.At("2026-01-16 00:00:00"))
+	var c apitest.Charged
 	operate(s, t, r, "hosting_upgrade", guid, "flow", "100", "new_product_guid", "b-type").Into(t, &c)
 	require.Equal(t, "29.87", c.Amount, "(136 - 80) * 16/30, M 136 = 120 + 2 * 8")
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1 AND kind = 'upgrade'`, r.ID))
@@ -348,14 +337,14 @@ func TestFlowAndProductUpgradeTogetherInOneCharge(t *testing.T) {
 
 func TestCouponsDiscountRenewalsAndUpgradesOnce(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	s.Coupon(t, 1001, "hosting", "percent", "10", 1)
 	s.Coupon(t, 1002, "hosting", "amount", "5.00", 5)
 	r := s.NewReseller(t, "2000")
 	id, guid := buyOne(t, s, r, "C-1", `{}`)
-	activate(t, s, id)
+	s.Activate(t, "hosting", id)
 
-	var c paneltest.Charged
+	var c apitest.Charged
 	operate(s, t, r, "hosting_renew", guid, "newEndTimeStr", "2027-02-01 00:00:00", "coupon_id", "1001").Into(t, &c)
 	require.Equal(t, "734.40", c.Amount, "816.00 less 10%")
 	require.Equal(t, 0, s.CouponUses(t, 1001))
@@ -366,7 +355,7 @@ func TestCouponsDiscountRenewalsAndUpgradesOnce(t *testing.T) {
 	require.Equal(t, "2027-02-01 00:00:00", order(t, s, r, guid)["end_time"], "a refused renewal changes nothing")
 	require.Equal(t, "1185.60", s.Balance(t, r))
 
-	s.SetNow(at("2027-01-02 00:00:00")) // 30 days left
+	s.SetNow(apitest.At("2027-01-02 00:00:00")) // 30 days left
 	operate(s, t, r, "hosting_upgrade", guid, "flow", "50", "coupon_id", "1002").Into(t, &c)
 	require.Equal(t, "5.00", c.Amount, "10.00 less 5.00")
 	require.Equal(t, 4, s.CouponUses(t, 1002))
@@ -376,21 +365,21 @@ func TestCouponsDiscountRenewalsAndUpgradesOnce(t *testing.T) {
 
 func TestTwoRenewalsRacingForTheLastUseOfACouponDiscountOne(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	s.Coupon(t, 1003, "hosting", "percent", "10", 1)
 	r := s.NewReseller(t, "1000")
 	a, guidA := buyOne(t, s, r, "RC-1", `{}`)
 	b, guidB := buyOne(t, s, r, "RC-2", `{}`)
-	activate(t, s, a, b)
+	s.Activate(t, "hosting", a, b)
 	guids := []string{guidA, guidB}
-	answers := paneltest.RaceN(2, func(i int) apitest.Response {
+	answers := apitest.RaceN(2, func(i int) apitest.Response {
 		return operate(s, t, r, "hosting_renew", guids[i], "newEndTimeStr", "2026-03-01 00:00:00", "coupon_id", "1003")
 	})
 	ok := 0
 	for _, x := range answers {
 		if x.Code == 1 {
 			ok++
-			var c paneltest.Charged
+			var c apitest.Charged
 			x.Into(t, &c)
 			require.Equal(t, "72.00", c.Amount)
 		} else {
@@ -405,11 +394,11 @@ func TestTwoRenewalsRacingForTheLastUseOfACouponDiscountOne(t *testing.T) {
 
 func TestRefundsPayBackTheUnusedPart(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "F-1", `{}`)
-	activate(t, s, id)
-	s.SetNow(at("2026-01-16 00:00:00"))
+	s.Activate(t, "hosting", id)
+	s.SetNow(apitest.At("2026-01-16 00:00:00"))
 	var answer map[string]any
 	operate(s, t, r, "hosting_refund", guid).Into(t, &answer)
 	require.Equal(t, "41.29", answer["amount"], "80.00 * 16/31, rounded down")
@@ -420,8 +409,8 @@ func TestRefundsPayBackTheUnusedPart(t *testing.T) {
 
 	s.Exec(t, `UPDATE hosting_products SET refund_days = 3 WHERE guid = $1`, productGUID)
 	late, lateGUID := buyOne(t, s, r, "F-2", `{}`)
-	activate(t, s, late)
-	s.SetNow(at("2026-01-20 00:00:01"))
+	s.Activate(t, "hosting", late)
+	s.SetNow(apitest.At("2026-01-20 00:00:01"))
 	operate(s, t, r, "hosting_refund", lateGUID).Fails(t, "产品超出可退款时间")
 
 	s.Exec(t, `UPDATE hosting_orders SET order_status = 3 WHERE id = $1`, late)
@@ -436,7 +425,7 @@ func TestRefundsPayBackTheUnusedPart(t *testing.T) {
 
 func TestEditNameChangesOnlyTheLocalName(t *testing.T) {
 	t.Parallel()
-	s := paneltest.NewShop(t)
+	s := apitest.NewShop(t)
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "E-1", `{}`)
 	operate(s, t, r, "hosting_edit_name", guid, "name", "我的网站").OK(t)

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zonkvm/zonkvmd/internal/apitype"
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/testfactory"
 )
 
@@ -31,10 +30,10 @@ func id(n int64) string { return strconv.FormatInt(n, 10) }
 func TestGetHostingAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	line := testfactory.HostingLine(t, f.db, nil)
-	product := testfactory.HostingProduct(t, f.db, nil)
-	o := testfactory.HostingOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.HostingOrderRow) {
+	c := f.Caller(t)
+	line := testfactory.HostingLine(t, f.DB, nil)
+	product := testfactory.HostingProduct(t, f.DB, nil)
+	o := testfactory.HostingOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.HostingOrderRow) {
 		o.LineID, o.ProductID = line.ID, product.ID
 		o.RenewPrice = apitype.MustMoney("80")
 	})
@@ -60,85 +59,14 @@ func TestGetHostingAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	}, got)
 }
 
-func TestGetHostingFindsAPrefixedGUID(t *testing.T) {
+// TestHostingOrderQueries runs the checks every business's order queries share
+// (testfactory.CheckOrderQueries).
+func TestHostingOrderQueries(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.HostingOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	data, err := c.Call(t, "gethosting", map[string]any{"guid": "srv_" + id(o.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Number(o.ID), testfactory.Object(t, data)["id"])
-}
-
-func TestGetHostingHidesAnotherResellersOrder(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	owner, other := f.caller(t), f.caller(t)
-	o := testfactory.HostingOrder(t, f.db, f.box, owner.Reseller.ID, nil)
-
-	_, err := other.Call(t, "gethosting", map[string]any{"guid": id(o.ID)})
-	require.ErrorIs(t, err, dispatch.ErrOrderNotFound)
-}
-
-func TestGetHostingAnswersNotFoundForUnknownOrMalformedIDs(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.HostingOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	for _, guid := range []string{"9000000000", "abc", "0", "-5"} {
-		_, err := c.Call(t, "gethosting", map[string]any{"guid": guid})
-		require.ErrorIs(t, err, dispatch.ErrOrderNotFound, "guid %q", guid)
-	}
-	_, err := c.Call(t, "gethosting", nil)
-	require.EqualError(t, err, "缺少必要参数: guid")
-}
-
-func TestHostingOrdersWithNoOrdersAnswersZeroPagesAndAnEmptyList(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-
-	data, err := c.Call(t, "hosting_orders", nil)
-	require.NoError(t, err)
-	b, err := dispatch.Encode(data)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"pages":0,"servers":[]}`, string(b))
-}
-
-func TestHostingOrdersListsDeletedOrdersWithTheFieldsOfGethosting(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c, other := f.caller(t), f.caller(t)
-	live := testfactory.HostingOrder(t, f.db, f.box, c.Reseller.ID, nil)
-	testfactory.HostingOrder(t, f.db, f.box, other.Reseller.ID, nil)
-	deleted := testfactory.HostingOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.HostingOrderRow) { o.OrderStatus = -2 })
-
-	data, err := c.Call(t, "hosting_orders", map[string]any{"page": "1"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Equal(t, []int64{live.ID, deleted.ID}, testfactory.IDs(t, rows))
-	require.Equal(t, testfactory.Number(-2), rows[1]["order_status"])
-
-	single, err := c.Call(t, "gethosting", map[string]any{"guid": id(live.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Object(t, single), rows[0])
-}
-
-func TestHostingOrdersPagesOutOfRange(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.HostingOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	_, err := c.Call(t, "hosting_orders", map[string]any{"page": "0"})
-	require.EqualError(t, err, "参数错误: page 不在可选范围")
-
-	data, err := c.Call(t, "hosting_orders", map[string]any{"page": "2"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Empty(t, rows)
+	testfactory.CheckOrderQueries(t, testfactory.OrderQueries{
+		Get: "gethosting", List: "hosting_orders", Setup: setup,
+		Order: func(t *testing.T, f testfactory.Fixture, resellerID int64, status int) int64 {
+			return testfactory.HostingOrder(t, f.DB, f.Box, resellerID, func(o *testfactory.HostingOrderRow) { o.OrderStatus = status }).ID
+		},
+	})
 }

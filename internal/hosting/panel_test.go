@@ -1,7 +1,6 @@
 package hosting_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,12 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
-	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
 	"github.com/zonkvm/zonkvmd/internal/provider/btpanel/btpanelfake"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 // The document's hosting line 浙江专线二区.
@@ -25,14 +20,10 @@ const hostingLine = "20250409132657673528"
 // provider object is object ("" keeps the simulator).
 func panelShop(t *testing.T, object string) (*apitest.Env, apitest.Reseller) {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	ctx := context.Background()
-	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
+	db := apitest.CatalogDB(t)
 	if object != "" {
-		_, err = db.Exec(ctx, `UPDATE hosting_lines SET provider_config = $2 WHERE guid = $1`, hostingLine, box.Seal([]byte(object)))
+		_, err := db.Exec(context.Background(), `UPDATE hosting_lines SET provider_config = $2 WHERE guid = $1`,
+			hostingLine, apitest.NewBox(t).Seal([]byte(object)))
 		require.NoError(t, err)
 	}
 	env := apitest.NewWithoutWorkers(t, db)

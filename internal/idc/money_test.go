@@ -25,10 +25,10 @@ func TestTheWorkedColocationExampleCharges19200OnceItsIPCountIsSold(t *testing.T
 	s := newShop(t)
 	r := s.NewReseller(t, "20000")
 	s.buy(t, r, "I-1", example).Fails(t, "参数错误: content.ipnum 不在可选范围")
-	require.Equal(t, "20000.00", s.balance(t, r))
+	require.Equal(t, "20000.00", s.Balance(t, r))
 
-	s.exec(t, `UPDATE idc_lines SET ip_num_list = '' WHERE guid = $1`, lineGUID)
-	var c created
+	s.Exec(t, `UPDATE idc_lines SET ip_num_list = '' WHERE guid = $1`, lineGUID)
+	var c apitest.Created
 	s.buy(t, r, "I-1", example).Into(t, &c)
 	require.Equal(t, "19200.00", c.Amount)
 	require.Equal(t, "800.00", c.Balance)
@@ -36,8 +36,8 @@ func TestTheWorkedColocationExampleCharges19200OnceItsIPCountIsSold(t *testing.T
 	var from, to time.Time
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT service_from, service_to
 		FROM ledger_entries WHERE business = 'idc' AND order_id = $1`, c.IDs[0]).Scan(&from, &to))
-	require.True(t, from.Equal(at("2026-01-01 00:00:00")))
-	require.True(t, to.Equal(at("2027-01-01 00:00:00")))
+	require.True(t, from.Equal(apitest.At("2026-01-01 00:00:00")))
+	require.True(t, to.Equal(apitest.At("2027-01-01 00:00:00")))
 
 	o := s.order(t, r, c.IDs[0])
 	require.EqualValues(t, 0, o["order_status"], "开通中 until the machine is racked")
@@ -46,21 +46,21 @@ func TestTheWorkedColocationExampleCharges19200OnceItsIPCountIsSold(t *testing.T
 	require.EqualValues(t, 2, o["ipnum"])
 	require.EqualValues(t, 5, o["defense"])
 	require.Equal(t, "", o["login_password"], "no password at purchase")
-	require.Equal(t, 1, s.jobs(t, c.IDs[0], "provision"))
-	s.verify(t)
+	require.Equal(t, 1, s.Jobs(t, "idc", c.IDs[0], "provision"))
+	s.Verify(t)
 }
 
 func TestAPricedPowerIsAddedToTheMonth(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
-	s.exec(t, `UPDATE idc_products SET power = '[{"name":"0.5A/220V","price":"0.00"},{"name":"1A/220V","price":"150.00"}]'`)
+	s.Exec(t, `UPDATE idc_products SET power = '[{"name":"0.5A/220V","price":"0.00"},{"name":"1A/220V","price":"150.00"}]'`)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "PW", `{"power":"1A/220V","months":2}`).Into(t, &c)
 	require.Equal(t, "1900.00", c.Amount, "(800.00 + 150.00) * 2")
 	require.Equal(t, "1A/220V", s.order(t, r, c.IDs[0])["power"])
 	s.buy(t, r, "PW-X", `{"power":"3A/220V"}`).Fails(t, "参数错误: content.power 不存在")
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestRefusedColocationPurchasesChangeNothing(t *testing.T) {
@@ -95,30 +95,30 @@ func TestRefusedColocationPurchasesChangeNothing(t *testing.T) {
 		{"buy_order_max_num", `UPDATE idc_lines SET buy_order_max_num = 1`, `UPDATE idc_lines SET buy_order_max_num = 20`, "参数错误: content.number 不在可选范围"},
 	}
 	for _, sw := range switches {
-		s.exec(t, sw.set)
+		s.Exec(t, sw.set)
 		s.buy(t, r, "OFF-"+sw.name, `{"number":2}`).Fails(t, sw.msg)
-		s.exec(t, sw.reset)
+		s.Exec(t, sw.reset)
 	}
-	require.Equal(t, "100.00", s.balance(t, r))
-	require.Equal(t, 0, s.count(t, `SELECT count(*) FROM idc_orders WHERE reseller_id = $1`, r.ID))
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1`, r.ID))
-	require.Equal(t, 0, s.count(t, `SELECT count(*) FROM idempotency_keys WHERE reseller_id = $1`, r.ID))
-	s.verify(t)
+	require.Equal(t, "100.00", s.Balance(t, r))
+	require.Equal(t, 0, s.Count(t, `SELECT count(*) FROM idc_orders WHERE reseller_id = $1`, r.ID))
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1`, r.ID))
+	require.Equal(t, 0, s.Count(t, `SELECT count(*) FROM idempotency_keys WHERE reseller_id = $1`, r.ID))
+	s.Verify(t)
 }
 
 func TestARepeatedColocationOrderIDChargesOnce(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "5000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "DUP", `{"number":2}`).Into(t, &c)
 	require.Equal(t, "1600.00", c.Amount)
 	again := s.buy(t, r, "DUP", `{"number":2}`)
 	require.JSONEq(t, `{"order_id":"DUP","ids":[`+fmt.Sprint(c.IDs[0])+`,`+fmt.Sprint(c.IDs[1])+`],"amount":"1600.00","balance":"3400.00"}`,
 		string(again.OK(t)))
 	s.buy(t, r, "DUP", `{"number":3}`).Fails(t, "订单号已存在")
-	require.Equal(t, "3400.00", s.balance(t, r))
-	s.verify(t)
+	require.Equal(t, "3400.00", s.Balance(t, r))
+	s.Verify(t)
 }
 
 // By hand: bought 2026-01-01 00:00 for a month at M = 800.00 (to
@@ -133,13 +133,13 @@ func TestColocationRenewUpgradeAndRefundFollowBillingByHand(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "5000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "M-1", `{}`).Into(t, &c)
 	id := fmt.Sprint(c.IDs[0])
 	s.Post(t, r.Form("idc_upgrade", "guid", id, "bandwidthAdd", "50")).Fails(t, "业务状态异常") // 开通中
-	s.activate(t, c.IDs[0])
+	s.Activate(t, "idc", c.IDs[0])
 
-	s.setNow(at("2026-01-10 00:00:00"))
+	s.SetNow(apitest.At("2026-01-10 00:00:00"))
 	var renew map[string]any
 	s.Post(t, r.Form("idc_renew", "guid", id, "months", "1", "client_order_id", "RN-1")).Into(t, &renew)
 	require.Equal(t, "800.00", renew["amount"])
@@ -148,7 +148,7 @@ func TestColocationRenewUpgradeAndRefundFollowBillingByHand(t *testing.T) {
 	s.Post(t, r.Form("idc_renew", "guid", id, "months", "1", "client_order_id", "RN-1")).Into(t, &again)
 	require.Equal(t, renew, again)
 
-	s.setNow(at("2026-01-16 00:00:00"))
+	s.SetNow(apitest.At("2026-01-16 00:00:00"))
 	s.Post(t, r.Form("idc_upgrade", "guid", id, "ipnumAdd", "1")).Fails(t, "参数错误: ipnumAdd 不在可选范围")
 	s.Post(t, r.Form("idc_upgrade", "guid", id, "defenseAdd", "x")).Fails(t, "参数错误: defenseAdd 应为整数")
 	var up map[string]any
@@ -156,59 +156,59 @@ func TestColocationRenewUpgradeAndRefundFollowBillingByHand(t *testing.T) {
 	require.Equal(t, "733.33", up["amount"])
 	require.Equal(t, "2666.67", up["balance"])
 	require.EqualValues(t, 100, s.order(t, r, c.IDs[0])["bandwidth"])
-	require.Equal(t, 1, s.jobs(t, c.IDs[0], "resize"))
+	require.Equal(t, 1, s.Jobs(t, "idc", c.IDs[0], "resize"))
 
-	s.setNow(at("2026-01-21 00:00:00"))
+	s.SetNow(apitest.At("2026-01-21 00:00:00"))
 	var refund map[string]any
 	s.Post(t, r.Form("idc_refund", "guid", id)).Into(t, &refund)
 	require.Equal(t, "1733.86", refund["amount"])
 	require.Equal(t, "4400.53", refund["balance"])
 	require.EqualValues(t, -2, s.order(t, r, c.IDs[0])["order_status"])
-	require.Equal(t, 1, s.jobs(t, c.IDs[0], "destroy"))
-	s.verify(t)
+	require.Equal(t, 1, s.Jobs(t, "idc", c.IDs[0], "destroy"))
+	s.Verify(t)
 }
 
 func TestAnExpiredColocationOrderIsReinstatedByARenewal(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
-	s.setNow(at("2026-01-31 10:00:00"))
+	s.SetNow(apitest.At("2026-01-31 10:00:00"))
 	r := s.NewReseller(t, "3000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "EX", `{}`).Into(t, &c)
-	s.exec(t, `UPDATE idc_orders SET order_status = 3, run_status = -2 WHERE id = $1`, c.IDs[0])
-	s.setNow(at("2026-03-05 00:00:00"))
+	s.Exec(t, `UPDATE idc_orders SET order_status = 3, run_status = -2 WHERE id = $1`, c.IDs[0])
+	s.SetNow(apitest.At("2026-03-05 00:00:00"))
 	var back map[string]any
 	s.Post(t, r.Form("idc_renew", "guid", fmt.Sprint(c.IDs[0]), "months", "1")).Into(t, &back)
 	require.Equal(t, "2026-03-31 10:00:00", back["end_time"], "from the old end 02-28, back to the 31st")
 	require.EqualValues(t, 1, s.order(t, r, c.IDs[0])["order_status"])
-	require.Equal(t, 1, s.jobs(t, c.IDs[0], "unlock"))
-	s.verify(t)
+	require.Equal(t, 1, s.Jobs(t, "idc", c.IDs[0], "unlock"))
+	s.Verify(t)
 }
 
 func TestTheColocationProductsRefundDaysRuleOverTheLines(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
-	s.exec(t, `UPDATE idc_lines SET refund_days = 3`)
-	s.exec(t, `UPDATE idc_products SET refund_days = 10`)
+	s.Exec(t, `UPDATE idc_lines SET refund_days = 3`)
+	s.Exec(t, `UPDATE idc_products SET refund_days = 10`)
 	r := s.NewReseller(t, "3000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "RD", `{"number":2}`).Into(t, &c)
-	s.activate(t, c.IDs...)
-	s.setNow(at("2026-01-06 00:00:00"))
+	s.Activate(t, "idc", c.IDs...)
+	s.SetNow(apitest.At("2026-01-06 00:00:00"))
 	s.Post(t, r.Form("idc_refund", "guid", fmt.Sprint(c.IDs[0]))).OK(t) // day 5: within the product's 10
-	s.exec(t, `UPDATE idc_products SET refund_days = 0`)
+	s.Exec(t, `UPDATE idc_products SET refund_days = 0`)
 	s.Post(t, r.Form("idc_refund", "guid", fmt.Sprint(c.IDs[1]))).Fails(t, "产品超出可退款时间") // the line's 3
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestConcurrentColocationRefundsPayOnce(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "RF", `{}`).Into(t, &c)
-	s.activate(t, c.IDs[0])
-	answers := raceN(20, func(int) apitest.Response {
+	s.Activate(t, "idc", c.IDs[0])
+	answers := apitest.RaceN(20, func(int) apitest.Response {
 		return s.Post(t, r.Form("idc_refund", "guid", fmt.Sprint(c.IDs[0])))
 	})
 	paid := 0
@@ -220,6 +220,6 @@ func TestConcurrentColocationRefundsPayOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, paid)
-	require.Equal(t, "1000.00", s.balance(t, r))
-	s.verify(t)
+	require.Equal(t, "1000.00", s.Balance(t, r))
+	s.Verify(t)
 }

@@ -36,7 +36,7 @@ func (s *shop) state(t *testing.T, id int64) orderState {
 func (s *shop) boughtOrder(t *testing.T, orderNo string) (apitest.Reseller, int64) {
 	t.Helper()
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, orderNo, `{}`).Into(t, &c)
 	return r, c.IDs[0]
 }
@@ -66,11 +66,11 @@ func TestColocationOperationsOnAnOrderThatIsNotActiveAreRefusedAndChangeNothing(
 		{"已删除", `UPDATE idc_orders SET order_status = -2 WHERE id = $1`},
 	} {
 		if state.sql != "" {
-			s.exec(t, state.sql, id)
+			s.Exec(t, state.sql, id)
 		}
 		before := s.state(t, id)
 		for _, op := range everyOperation {
-			s.call(t, r, op.action, id, op.kv...).Fails(t, "业务状态异常")
+			s.Call(t, r, op.action, id, op.kv...).Fails(t, "业务状态异常")
 		}
 		require.Equal(t, before, s.state(t, id), state.name)
 	}
@@ -81,12 +81,12 @@ func TestASecondColocationOperationWhileOneRunsIsRefused(t *testing.T) {
 	s := newShop(t)
 	s.installable(t)
 	r, id := s.boughtOrder(t, "BUSY")
-	s.activate(t, id)
-	s.call(t, r, "idc_stop", id).OK(t)
+	s.Activate(t, "idc", id)
+	s.Call(t, r, "idc_stop", id).OK(t)
 	running := s.state(t, id)
 	require.Equal(t, 5, running.Act)
 	for _, op := range everyOperation[:5] {
-		s.call(t, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
+		s.Call(t, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
 	}
 	require.Equal(t, running, s.state(t, id))
 }
@@ -96,11 +96,11 @@ func TestAnotherResellersColocationOrderIsNotFound(t *testing.T) {
 	s := newShop(t)
 	s.installable(t)
 	_, id := s.boughtOrder(t, "MINE")
-	s.activate(t, id)
+	s.Activate(t, "idc", id)
 	other := s.NewReseller(t, "1000")
 	before := s.state(t, id)
 	for _, op := range everyOperation {
-		s.call(t, other, op.action, id, op.kv...).Fails(t, "未找到产品记录")
+		s.Call(t, other, op.action, id, op.kv...).Fails(t, "未找到产品记录")
 		s.Post(t, other.Form(op.action, append([]string{"guid", "idc_x1"}, op.kv...)...)).Fails(t, "未找到产品记录")
 		s.Post(t, other.Form(op.action, op.kv...)).Fails(t, "缺少必要参数: guid")
 	}
@@ -111,20 +111,20 @@ func TestColocationReinstallChecksTheSystemAgainstTheLine(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "INSTALL")
-	s.activate(t, id)
+	s.Activate(t, "idc", id)
 	before := s.state(t, id)
 	good := []string{"systemID", centOS, "password", "Reinstall#2026"}
-	s.call(t, r, "idc_install", id, good...).Fails(t, "参数错误: systemID 不支持该线路")
+	s.Call(t, r, "idc_install", id, good...).Fails(t, "参数错误: systemID 不支持该线路")
 	s.installable(t)
-	s.exec(t, `UPDATE systems SET support = 'server,lease' WHERE guid = $1`, centOS)
-	s.call(t, r, "idc_install", id, good...).Fails(t, "参数错误: systemID 不支持该业务")
-	s.exec(t, `UPDATE systems SET support = 'server,lease,idc', cpu_limit = 64 WHERE guid = $1`, centOS)
-	s.call(t, r, "idc_install", id, append(good, "port", "99999")...).Fails(t, "参数错误: port 应为1-65535的端口")
-	s.call(t, r, "idc_setpsw", id, "password", "weak").Fails(t, "参数错误: password 长度须为8到32位")
+	s.Exec(t, `UPDATE systems SET support = 'server,lease' WHERE guid = $1`, centOS)
+	s.Call(t, r, "idc_install", id, good...).Fails(t, "参数错误: systemID 不支持该业务")
+	s.Exec(t, `UPDATE systems SET support = 'server,lease,idc', cpu_limit = 64 WHERE guid = $1`, centOS)
+	s.Call(t, r, "idc_install", id, append(good, "port", "99999")...).Fails(t, "参数错误: port 应为1-65535的端口")
+	s.Call(t, r, "idc_setpsw", id, "password", "weak").Fails(t, "参数错误: password 长度须为8到32位")
 	require.Equal(t, before, s.state(t, id))
 
 	// A colocated machine is the customer's: its cores are nobody's to check.
-	s.call(t, r, "idc_install", id, good...).OK(t)
+	s.Call(t, r, "idc_install", id, good...).OK(t)
 	require.Equal(t, 2, s.state(t, id).Act)
 	var args string
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT args::text FROM river_job

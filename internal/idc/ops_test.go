@@ -7,14 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/idc"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
-	"github.com/zonkvm/zonkvmd/internal/lease/leasetest"
 	"github.com/zonkvm/zonkvmd/internal/provider"
+	"github.com/zonkvm/zonkvmd/internal/provider/ipmi/ipmitest"
 	_ "github.com/zonkvm/zonkvmd/internal/provider/manual" // the staff's driver
 	"github.com/zonkvm/zonkvmd/internal/provider/sim"
 )
@@ -23,17 +22,11 @@ import (
 // install (login root, port 23543).
 const centOS = "1659170791658716"
 
-// call posts action for order id with more key/value pairs.
-func (s *shop) call(t *testing.T, r apitest.Reseller, action string, id int64, kv ...string) apitest.Response {
-	t.Helper()
-	return leasetest.Call(t, s.Env, r, action, id, kv...)
-}
-
 // attempt runs attempt n of order id's newest job op, as the job runner
 // would.
 func (s *shop) attempt(id int64, op string, n int) error {
-	svc := &idc.Service{DB: s.DB, Box: s.box, Engine: s.App.Engine}
-	return leasetest.Attempt(s.DB, svc, "idc", id, op, n)
+	svc := &idc.Service{DB: s.DB, Box: s.App.Box, Engine: s.App.Engine}
+	return apitest.Attempt(s.DB, svc, "idc", id, op, n)
 }
 
 // waitIdle waits until order id has no operation running and the run
@@ -51,7 +44,7 @@ func (s *shop) waitIdle(t *testing.T, r apitest.Reseller, id int64, run float64)
 // installable lets CentOS be installed on the example line.
 func (s *shop) installable(t *testing.T) {
 	t.Helper()
-	s.exec(t, `UPDATE systems SET zone_guids = array_append(zone_guids,
+	s.Exec(t, `UPDATE systems SET zone_guids = array_append(zone_guids,
 		(SELECT z.guid FROM idc_lines l JOIN zones z ON z.id = l.zone_id WHERE l.guid = $1)) WHERE guid = $2`,
 		lineGUID, centOS)
 }
@@ -60,8 +53,8 @@ func (s *shop) installable(t *testing.T) {
 // machine's BMC.
 func (s *shop) racked(t *testing.T, id int64, bmc provider.BMC) {
 	t.Helper()
-	s.exec(t, `UPDATE idc_orders SET order_status = 1, bmc_host = $2, bmc_port = $3, bmc_username = $4,
-		bmc_password_enc = $5 WHERE id = $1`, id, bmc.Host, bmc.Port, bmc.Username, s.box.SealString(bmc.Password))
+	s.Exec(t, `UPDATE idc_orders SET order_status = 1, bmc_host = $2, bmc_port = $3, bmc_username = $4,
+		bmc_password_enc = $5 WHERE id = $1`, id, bmc.Host, bmc.Port, bmc.Username, s.App.Box.SealString(bmc.Password))
 }
 
 func (s *shop) reason(t *testing.T, id int64) string {
@@ -74,13 +67,7 @@ func (s *shop) reason(t *testing.T, id int64) string {
 // tasks counts order id's operator tasks of kind.
 func (s *shop) tasks(t *testing.T, id int64, kind string) int {
 	t.Helper()
-	return s.count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'idc' AND order_id = $1 AND kind = $2`, id, kind)
-}
-
-func requireGivenUp(t *testing.T, err error) {
-	t.Helper()
-	var cancel *river.JobCancelError
-	require.ErrorAs(t, err, &cancel, "no retry: %v", err)
+	return s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'idc' AND order_id = $1 AND kind = $2`, id, kind)
 }
 
 func TestAColocationIsOperatedEndToEndOnTheSimulator(t *testing.T) {
@@ -93,7 +80,7 @@ func TestAColocationIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 	drv, err := sim.Open(json.RawMessage(object), provider.Deps{})
 	require.NoError(t, err)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "OPS-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
 	s.waitIdle(t, r, id, 1)
@@ -108,7 +95,7 @@ func TestAColocationIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 		{"idc_start", 4, 1, provider.StateOn},
 		{"idc_restart", 1, 1, provider.StateOn},
 	} {
-		s.call(t, r, step.action, id).OK(t)
+		s.Call(t, r, step.action, id).OK(t)
 		require.Equal(t, step.act, s.order(t, r, id)["act_status"], step.action)
 		s.waitIdle(t, r, id, step.run)
 		state, err := drv.MachineState(context.Background(), machine)
@@ -116,7 +103,7 @@ func TestAColocationIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 		require.Equal(t, step.state, state, step.action)
 	}
 
-	s.call(t, r, "idc_install", id, "systemID", centOS, "port", "2222", "password", "Reinstall#2026",
+	s.Call(t, r, "idc_install", id, "systemID", centOS, "port", "2222", "password", "Reinstall#2026",
 		"install_reason", "客户要求").OK(t)
 	require.EqualValues(t, 2, s.order(t, r, id)["act_status"])
 	o := s.waitIdle(t, r, id, 1)
@@ -124,26 +111,26 @@ func TestAColocationIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 	require.Equal(t, "2222", o["system_port"])
 	require.Equal(t, "Reinstall#2026", o["login_password"])
 
-	s.call(t, r, "idc_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Call(t, r, "idc_setpsw", id, "password", "Changed#2026").OK(t)
 	require.EqualValues(t, 3, s.order(t, r, id)["act_status"])
 	require.Equal(t, "Changed#2026", s.waitIdle(t, r, id, 1)["login_password"])
 	require.Empty(t, s.reason(t, id))
 
-	var console leasetest.Console
-	s.call(t, r, "idc_getvncurl", id).Into(t, &console)
+	var console apitest.Console
+	s.Call(t, r, "idc_getvncurl", id).Into(t, &console)
 	require.Regexp(t, `^https://console\.sim\.invalid/vnc/[0-9a-f]{32}$`, console.URL)
 	console.RequireFresh(t)
 
-	resp := s.call(t, r, "get_idc_chart", id)
+	resp := s.Call(t, r, "get_idc_chart", id)
 	require.Equal(t, "获取成功", resp.Msg)
-	var day leasetest.Chart
+	var day apitest.Chart
 	resp.Into(t, &day)
-	leasetest.RequireChart(t, day)
+	apitest.RequireChart(t, day)
 	require.InDelta(t, 288, len(day.Date), 1, "the last 24 hours by default")
 
-	s.call(t, r, "idc_refund", id).OK(t)
+	s.Call(t, r, "idc_refund", id).OK(t)
 	require.EqualValues(t, -2, s.order(t, r, id)["order_status"])
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
@@ -151,9 +138,9 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 	s := newShop(t)
 	s.useDriver(t, `{"driver":"manual"}`)
 	s.installable(t)
-	bmc, chassis := leasetest.StartBMC(t)
+	bmc, chassis := ipmitest.StartBMC(t, ipmitest.PoweredOn)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "RACK-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
 	require.NoError(t, s.attempt(id, jobs.OpProvision, 1))
@@ -169,7 +156,7 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 		{"idc_start", jobs.OpStart, 1, true, "up"},
 		{"idc_restart", jobs.OpRestart, 1, true, "cycle"},
 	} {
-		s.call(t, r, step.action, id).OK(t)
+		s.Call(t, r, step.action, id).OK(t)
 		require.NoError(t, s.attempt(id, step.op, 1), step.action)
 		o := s.order(t, r, id)
 		require.EqualValues(t, 0, o["act_status"], step.action)
@@ -183,17 +170,17 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 	}
 
 	// The customer's system is staff's work on a manual line.
-	s.call(t, r, "idc_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
+	s.Call(t, r, "idc_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
 	require.NoError(t, s.attempt(id, jobs.OpInstall, 1))
 	require.Equal(t, 1, s.tasks(t, id, "install"))
-	require.Zero(t, s.count(t, `SELECT count(*) FROM operator_tasks WHERE payload::text LIKE '%Reinstall#2026%'
+	require.Zero(t, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE payload::text LIKE '%Reinstall#2026%'
 		OR payload::text LIKE '%`+bmc.Password+`%'`), "no password in a task")
 	require.Equal(t, "Reinstall#2026", s.order(t, r, id)["login_password"])
-	s.call(t, r, "idc_getvncurl", id).Fails(t, "暂未开放")
-	s.call(t, r, "get_idc_chart", id).Fails(t, "暂未开放")
+	s.Call(t, r, "idc_getvncurl", id).Fails(t, "暂未开放")
+	s.Call(t, r, "get_idc_chart", id).Fails(t, "暂未开放")
 
 	// Expired: locked through the BMC too.
-	s.exec(t, `UPDATE idc_orders SET order_status = 3 WHERE id = $1`, id)
+	s.Exec(t, `UPDATE idc_orders SET order_status = 3 WHERE id = $1`, id)
 	require.NoError(t, s.do(t, id, jobs.OpLock, false))
 	require.False(t, chassis.On())
 	require.EqualValues(t, -2, s.order(t, r, id)["run_status"])
@@ -203,17 +190,17 @@ func TestAColocationPowerOperationTheBMCRefusesEndsWithItsReasonKept(t *testing.
 	t.Parallel()
 	s := newShop(t)
 	s.useDriver(t, `{"driver":"manual"}`)
-	bmc, chassis := leasetest.StartBMC(t)
+	bmc, chassis := ipmitest.StartBMC(t, ipmitest.PoweredOn)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "RACK-2", `{}`).Into(t, &c)
 	id := c.IDs[0]
 	bmc.Password = "Wrong-Passw0rd"
 	s.racked(t, id, bmc)
 
-	s.call(t, r, "idc_stop", id).OK(t)
+	s.Call(t, r, "idc_stop", id).OK(t)
 	err := s.attempt(id, jobs.OpStop, 1)
-	requireGivenUp(t, err)
+	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrRejected)
 	o := s.order(t, r, id)
 	require.EqualValues(t, 0, o["act_status"])
@@ -228,20 +215,20 @@ func TestColocationPowerWithoutABMCIsATaskOnAManualLine(t *testing.T) {
 	s := newShop(t)
 	s.useDriver(t, `{"driver":"manual"}`)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "MAN-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
-	s.activate(t, id)
+	s.Activate(t, "idc", id)
 
-	s.call(t, r, "idc_stop", id).OK(t)
+	s.Call(t, r, "idc_stop", id).OK(t)
 	require.NoError(t, s.attempt(id, jobs.OpStop, 1))
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'idc' AND order_id = $1
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'idc' AND order_id = $1
 		AND kind = 'stop' AND status = 'open' AND payload->>'ref' = $2`, id, fmt.Sprintf("zonkvmd-idc-%d", id)))
 	o := s.order(t, r, id)
 	require.EqualValues(t, 0, o["act_status"])
 	require.EqualValues(t, -1, o["run_status"])
 
-	s.call(t, r, "idc_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Call(t, r, "idc_setpsw", id, "password", "Changed#2026").OK(t)
 	require.NoError(t, s.attempt(id, jobs.OpPassword, 1))
 	require.Equal(t, 1, s.tasks(t, id, "password"))
 	require.Equal(t, "Changed#2026", s.order(t, r, id)["login_password"])

@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/testfactory"
 )
 
@@ -27,10 +26,10 @@ func id(n int64) string { return strconv.FormatInt(n, 10) }
 func TestGetIdcAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	line := testfactory.IdcLine(t, f.db, nil)
-	product := testfactory.IdcProduct(t, f.db, nil)
-	o := testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.IdcOrderRow) {
+	c := f.Caller(t)
+	line := testfactory.IdcLine(t, f.DB, nil)
+	product := testfactory.IdcProduct(t, f.DB, nil)
+	o := testfactory.IdcOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.IdcOrderRow) {
 		o.LineID, o.ProductID = line.ID, product.ID
 	})
 
@@ -56,8 +55,8 @@ func TestGetIdcAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 func TestGetIdcOfAnUnrackedOrderHasANullStartTime(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.IdcOrderRow) {
+	c := f.Caller(t)
+	o := testfactory.IdcOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.IdcOrderRow) {
 		o.StartTime, o.OrderStatus, o.IP = nil, 0, "[]"
 	})
 
@@ -68,85 +67,14 @@ func TestGetIdcOfAnUnrackedOrderHasANullStartTime(t *testing.T) {
 	require.Equal(t, "[]", got["ip"])
 }
 
-func TestGetIdcFindsAPrefixedGUID(t *testing.T) {
+// TestIdcOrderQueries runs the checks every business's order queries share
+// (testfactory.CheckOrderQueries).
+func TestIdcOrderQueries(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	data, err := c.Call(t, "getidc", map[string]any{"guid": "srv_" + id(o.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Number(o.ID), testfactory.Object(t, data)["id"])
-}
-
-func TestGetIdcHidesAnotherResellersOrder(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	owner, other := f.caller(t), f.caller(t)
-	o := testfactory.IdcOrder(t, f.db, f.box, owner.Reseller.ID, nil)
-
-	_, err := other.Call(t, "getidc", map[string]any{"guid": id(o.ID)})
-	require.ErrorIs(t, err, dispatch.ErrOrderNotFound)
-}
-
-func TestGetIdcAnswersNotFoundForUnknownOrMalformedIDs(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	for _, guid := range []string{"9000000000", "abc", "0", "-5"} {
-		_, err := c.Call(t, "getidc", map[string]any{"guid": guid})
-		require.ErrorIs(t, err, dispatch.ErrOrderNotFound, "guid %q", guid)
-	}
-	_, err := c.Call(t, "getidc", nil)
-	require.EqualError(t, err, "缺少必要参数: guid")
-}
-
-func TestIdcOrdersWithNoOrdersAnswersZeroPagesAndAnEmptyList(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-
-	data, err := c.Call(t, "idc_orders", nil)
-	require.NoError(t, err)
-	b, err := dispatch.Encode(data)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"pages":0,"servers":[]}`, string(b))
-}
-
-func TestIdcOrdersListsDeletedOrdersWithTheFieldsOfGetidc(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c, other := f.caller(t), f.caller(t)
-	live := testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, nil)
-	testfactory.IdcOrder(t, f.db, f.box, other.Reseller.ID, nil)
-	deleted := testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.IdcOrderRow) { o.OrderStatus = -2 })
-
-	data, err := c.Call(t, "idc_orders", map[string]any{"page": "1"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Equal(t, []int64{live.ID, deleted.ID}, testfactory.IDs(t, rows))
-	require.Equal(t, testfactory.Number(-2), rows[1]["order_status"])
-
-	single, err := c.Call(t, "getidc", map[string]any{"guid": id(live.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Object(t, single), rows[0])
-}
-
-func TestIdcOrdersPagesOutOfRange(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.IdcOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	_, err := c.Call(t, "idc_orders", map[string]any{"page": "0"})
-	require.EqualError(t, err, "参数错误: page 不在可选范围")
-
-	data, err := c.Call(t, "idc_orders", map[string]any{"page": "2"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Empty(t, rows)
+	testfactory.CheckOrderQueries(t, testfactory.OrderQueries{
+		Get: "getidc", List: "idc_orders", Setup: setup,
+		Order: func(t *testing.T, f testfactory.Fixture, resellerID int64, status int) int64 {
+			return testfactory.IdcOrder(t, f.DB, f.Box, resellerID, func(o *testfactory.IdcOrderRow) { o.OrderStatus = status }).ID
+		},
+	})
 }

@@ -2,7 +2,6 @@ package lease_test
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,12 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/lease"
-	"github.com/zonkvm/zonkvmd/internal/lease/leasetest"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 	"github.com/zonkvm/zonkvmd/internal/provider/mofang/fake"
 )
@@ -39,7 +37,7 @@ func (s *shop) startDCIM(t *testing.T) *dcim {
 	for _, guid := range []string{firstMachine, "1744175217000002", "1744175217000003"} {
 		id := d.AddMachine(7)
 		d.ids = append(d.ids, id)
-		s.exec(t, `UPDATE lease_machines SET guid = $2 WHERE guid = $1`, guid, strconv.Itoa(id))
+		s.Exec(t, `UPDATE lease_machines SET guid = $2 WHERE guid = $1`, guid, strconv.Itoa(id))
 	}
 	object, err := json.Marshal(map[string]any{"driver": "mofang", "url": d.BaseURL(), "username": "zonkvmd",
 		"password": "fake-secret", "os_map": d.images})
@@ -62,7 +60,7 @@ func TestALeaseIsOperatedEndToEndOnMofangDCIM(t *testing.T) {
 	d := s.startDCIM(t)
 	s.installable(t)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "DCIM-1", `{"loginPassword":"Bought#2026"}`).Into(t, &c)
 	id := c.IDs[0]
 	s.waitFor(t, r, id, "was delivered", func(o map[string]any) bool { return o["order_status"] == float64(1) })
@@ -75,12 +73,12 @@ func TestALeaseIsOperatedEndToEndOnMofangDCIM(t *testing.T) {
 		action, power string
 		run           float64
 	}{{"lease_stop", "off", -1}, {"lease_start", "on", 1}, {"lease_stop", "off", -1}, {"lease_restart", "on", 1}} {
-		s.call(t, r, step.action, id).OK(t)
+		s.Call(t, r, step.action, id).OK(t)
 		s.waitIdle(t, r, id, step.run)
 		require.Equal(t, step.power, d.machine(t).Power, step.action)
 	}
 
-	s.call(t, r, "lease_install", id, "systemID", winGUID, "password", "Reinstall#2026", "port", "3389",
+	s.Call(t, r, "lease_install", id, "systemID", winGUID, "password", "Reinstall#2026", "port", "3389",
 		"system_partition", "first").OK(t)
 	o := s.waitIdle(t, r, id, 1)
 	m = d.machine(t)
@@ -93,28 +91,28 @@ func TestALeaseIsOperatedEndToEndOnMofangDCIM(t *testing.T) {
 	require.Equal(t, "Reinstall#2026", o["login_password"])
 	require.Equal(t, "3389", o["system_port"])
 
-	s.call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
 	require.Equal(t, "Changed#2026", s.waitIdle(t, r, id, 1)["login_password"])
 	require.Equal(t, "Changed#2026", d.machine(t).Password)
 
-	var console leasetest.Console
-	s.call(t, r, "lease_getvncurl", id).Into(t, &console)
+	var console apitest.Console
+	s.Call(t, r, "lease_getvncurl", id).Into(t, &console)
 	require.True(t, strings.HasPrefix(console.URL, "ws://"), console.URL)
 	require.Contains(t, console.URL, "/websockify_7?token=")
 	require.NotContains(t, console.URL, "fake-secret")
 	console.RequireFresh(t)
 
 	end := time.Now()
-	var chart leasetest.Chart
-	s.call(t, r, "get_lease_chart", id, "start_time", fmt.Sprint(end.Add(-time.Hour).UnixMilli()),
+	var chart apitest.Chart
+	s.Call(t, r, "get_lease_chart", id, "start_time", fmt.Sprint(end.Add(-time.Hour).UnixMilli()),
 		"end_time", fmt.Sprint(end.UnixMilli())).Into(t, &chart)
-	leasetest.RequireChart(t, chart)
+	apitest.RequireChart(t, chart)
 	require.NotEmpty(t, chart.Date)
 	require.Positive(t, chart.In[0])
 
 	// The DCIM refuses: the operation ends at once with its reason kept.
 	d.SetPower(d.ids[0], "nonsupport")
-	s.call(t, r, "lease_stop", id).OK(t)
+	s.Call(t, r, "lease_stop", id).OK(t)
 	s.waitFor(t, r, id, "ended its stop", func(o map[string]any) bool { return o["act_status"] == float64(0) })
 	require.EqualValues(t, 1, s.order(t, r, id)["run_status"], "still running")
 	require.Contains(t, s.reason(t, id), "stop failed")
@@ -129,21 +127,7 @@ func TestALeaseIsOperatedEndToEndOnMofangDCIM(t *testing.T) {
 func (s *shop) faultService() *lease.Service {
 	engine := *s.App.Engine
 	engine.Providers.HTTP = &http.Client{Timeout: 300 * time.Millisecond}
-	return &lease.Service{DB: s.DB, Box: s.box, Engine: &engine}
-}
-
-func requireRetried(t *testing.T, err error) {
-	t.Helper()
-	require.Error(t, err)
-	var cancel *river.JobCancelError
-	require.False(t, errors.As(err, &cancel), "a retry may pass: %v", err)
-	require.ErrorIs(t, err, provider.ErrUnavailable)
-}
-
-func requireGivenUp(t *testing.T, err error) {
-	t.Helper()
-	var cancel *river.JobCancelError
-	require.ErrorAs(t, err, &cancel, "no retry: %v", err)
+	return &lease.Service{DB: s.DB, Box: s.App.Box, Engine: &engine}
 }
 
 func TestALeaseOperationRetriesThroughDCIMErrors(t *testing.T) {
@@ -154,10 +138,10 @@ func TestALeaseOperationRetriesThroughDCIMErrors(t *testing.T) {
 	r, id := s.boughtOrder(t, "FAULT-1")
 	require.NoError(t, s.attempt(svc, id, jobs.OpProvision, 1))
 
-	s.call(t, r, "lease_stop", id).OK(t)
+	s.Call(t, r, "lease_stop", id).OK(t)
 	d.FailNext(2, http.StatusInternalServerError)
 	for n := 1; n <= 2; n++ {
-		requireRetried(t, s.attempt(svc, id, jobs.OpStop, n))
+		apitest.RequireRetried(t, s.attempt(svc, id, jobs.OpStop, n))
 		o := s.order(t, r, id)
 		require.EqualValues(t, 5, o["act_status"], "still stopping after attempt %d", n)
 		require.EqualValues(t, 1, o["run_status"])
@@ -180,14 +164,14 @@ func TestALeaseOperationThatTimesOutToTheLastAttemptEndsWithItsReasonKept(t *tes
 	before := s.order(t, r, id)["login_password"]
 	require.Equal(t, before, d.machine(t).Password)
 
-	s.call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
 	d.SetDelay(2 * time.Second)
 	for n := 1; n < jobs.MaxAttempts; n++ {
-		requireRetried(t, s.attempt(svc, id, jobs.OpPassword, n))
+		apitest.RequireRetried(t, s.attempt(svc, id, jobs.OpPassword, n))
 		require.EqualValues(t, 3, s.order(t, r, id)["act_status"])
 	}
 	err := s.attempt(svc, id, jobs.OpPassword, jobs.MaxAttempts)
-	requireGivenUp(t, err)
+	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrUnavailable)
 	d.SetDelay(0)
 
@@ -197,7 +181,7 @@ func TestALeaseOperationThatTimesOutToTheLastAttemptEndsWithItsReasonKept(t *tes
 	require.Equal(t, before, o["login_password"], "the password the machine still has")
 	require.Contains(t, s.reason(t, id), "password failed")
 	require.Contains(t, s.reason(t, id), "unavailable")
-	s.call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t) // free to try again
+	s.Call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t) // free to try again
 }
 
 func TestALeaseOperationOnAMachineTheDCIMLostEndsAtOnce(t *testing.T) {
@@ -207,11 +191,11 @@ func TestALeaseOperationOnAMachineTheDCIMLostEndsAtOnce(t *testing.T) {
 	svc := s.faultService()
 	r, id := s.boughtOrder(t, "LOST-1")
 	require.NoError(t, s.attempt(svc, id, jobs.OpProvision, 1))
-	s.exec(t, `UPDATE lease_orders SET provider_ref = '9999' WHERE id = $1`, id) // the order's own DCIM id wins
+	s.Exec(t, `UPDATE lease_orders SET provider_ref = '9999' WHERE id = $1`, id) // the order's own DCIM id wins
 
-	s.call(t, r, "lease_restart", id).OK(t)
+	s.Call(t, r, "lease_restart", id).OK(t)
 	err := s.attempt(svc, id, jobs.OpRestart, 1)
-	requireGivenUp(t, err)
+	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrNotFound)
 	require.EqualValues(t, 0, s.order(t, r, id)["act_status"])
 	require.Contains(t, s.reason(t, id), "restart failed")
@@ -222,10 +206,10 @@ func TestSynchronousLeaseReadoutsAnswerBusyWhenTheDCIMFails(t *testing.T) {
 	s := newShop(t)
 	d := s.startDCIM(t)
 	r, id := s.boughtOrder(t, "BUSY-1")
-	s.activate(t, id)
+	s.Activate(t, "lease", id)
 	for _, action := range []string{"lease_getvncurl", "get_lease_chart"} {
 		d.FailNext(1, http.StatusServiceUnavailable)
-		s.call(t, r, action, id).Fails(t, "系统繁忙,请稍后再试")
+		s.Call(t, r, action, id).Fails(t, "系统繁忙,请稍后再试")
 	}
 }
 
@@ -235,8 +219,8 @@ func TestALeaseOperationOnAnOrderRefundedMeanwhileDoesNothing(t *testing.T) {
 	d := s.startDCIM(t)
 	r, id := s.boughtOrder(t, "GONE-1")
 	require.NoError(t, s.attempt(nil, id, jobs.OpProvision, 1))
-	s.call(t, r, "lease_stop", id).OK(t)
-	s.call(t, r, "lease_refund", id).OK(t)
+	s.Call(t, r, "lease_stop", id).OK(t)
+	s.Call(t, r, "lease_refund", id).OK(t)
 	require.NoError(t, s.attempt(nil, id, jobs.OpStop, 1))
 	o := s.order(t, r, id)
 	require.EqualValues(t, -2, o["order_status"])

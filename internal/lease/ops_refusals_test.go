@@ -38,7 +38,7 @@ func (s *shop) state(t *testing.T, id int64) orderState {
 func (s *shop) boughtOrder(t *testing.T, orderNo string) (apitest.Reseller, int64) {
 	t.Helper()
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, orderNo, `{}`).Into(t, &c)
 	return r, c.IDs[0]
 }
@@ -71,11 +71,11 @@ func TestLeaseOperationsOnAnOrderThatIsNotActiveAreRefusedAndChangeNothing(t *te
 		{"已删除", `UPDATE lease_orders SET order_status = -2 WHERE id = $1`},
 	} {
 		if state.sql != "" {
-			s.exec(t, state.sql, id)
+			s.Exec(t, state.sql, id)
 		}
 		before := s.state(t, id)
 		for _, op := range everyOperation {
-			s.call(t, r, op.action, id, op.kv...).Fails(t, "业务状态异常")
+			s.Call(t, r, op.action, id, op.kv...).Fails(t, "业务状态异常")
 		}
 		require.Equal(t, before, s.state(t, id), state.name)
 	}
@@ -85,13 +85,13 @@ func TestASecondLeaseOperationWhileOneRunsIsRefused(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "BUSY")
-	s.activate(t, id)
-	s.call(t, r, "lease_restart", id).OK(t)
+	s.Activate(t, "lease", id)
+	s.Call(t, r, "lease_restart", id).OK(t)
 	running := s.state(t, id)
 	require.Equal(t, 1, running.Act)
 	require.Equal(t, 2, running.Jobs, "provision and restart")
 	for _, op := range jobOperations {
-		s.call(t, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
+		s.Call(t, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
 	}
 	require.Equal(t, running, s.state(t, id))
 }
@@ -100,11 +100,11 @@ func TestAnotherResellersLeaseIsNotFound(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	_, id := s.boughtOrder(t, "MINE")
-	s.activate(t, id)
+	s.Activate(t, "lease", id)
 	other := s.NewReseller(t, "1000")
 	before := s.state(t, id)
 	for _, op := range everyOperation {
-		s.call(t, other, op.action, id, op.kv...).Fails(t, "未找到产品记录")
+		s.Call(t, other, op.action, id, op.kv...).Fails(t, "未找到产品记录")
 		s.Post(t, other.Form(op.action, append([]string{"guid", "lease_abc"}, op.kv...)...)).Fails(t, "未找到产品记录")
 		s.Post(t, other.Form(op.action, op.kv...)).Fails(t, "缺少必要参数: guid")
 	}
@@ -115,9 +115,9 @@ func TestLeaseJobParametersCarryNoClearPassword(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "SEALED")
-	s.activate(t, id)
+	s.Activate(t, "lease", id)
 	before := s.state(t, id)
-	s.call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026",
+	s.Call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026",
 		"install_reason", "客户要求重装").OK(t)
 	var args map[string]any
 	var text string
@@ -138,7 +138,7 @@ func TestLeaseReinstallRefusesWhatCannotServe(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "INSTALL")
-	s.activate(t, id)
+	s.Activate(t, "lease", id)
 	before := s.state(t, id)
 	good := []string{"systemID", systemGUID, "password", "Reinstall#2026"}
 	with := func(kv ...string) []string { return append(append([]string(nil), good...), kv...) }
@@ -171,15 +171,15 @@ func TestLeaseReinstallRefusesWhatCannotServe(t *testing.T) {
 			kv = good
 		}
 		if c.change != "" {
-			s.exec(t, `UPDATE systems SET `+c.change+` WHERE guid = $1`, systemGUID)
+			s.Exec(t, `UPDATE systems SET `+c.change+` WHERE guid = $1`, systemGUID)
 		}
-		s.call(t, r, "lease_install", id, kv...).Fails(t, c.msg)
+		s.Call(t, r, "lease_install", id, kv...).Fails(t, c.msg)
 		if c.undo != "" {
-			s.exec(t, `UPDATE systems SET `+c.undo+` WHERE guid = $1`, systemGUID)
+			s.Exec(t, `UPDATE systems SET `+c.undo+` WHERE guid = $1`, systemGUID)
 		}
 	}
 	require.Equal(t, before, s.state(t, id))
-	s.call(t, r, "lease_install", id, with("system_partition", "FIRST", "system_partition_size", "40",
+	s.Call(t, r, "lease_install", id, with("system_partition", "FIRST", "system_partition_size", "40",
 		"install_reason", strings.Repeat("重", 255))...).OK(t)
 }
 
@@ -187,12 +187,12 @@ func TestLeasePasswordChangesRefuseWeakPasswords(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "PASSWORDS")
-	s.activate(t, id)
+	s.Activate(t, "lease", id)
 	before := s.state(t, id)
-	s.call(t, r, "lease_setpsw", id).Fails(t, "缺少必要参数: password")
-	s.call(t, r, "lease_setpsw", id, "password", "password").Fails(t, "参数错误: password 须包含大写字母、小写字母、数字、符号中的至少三种")
-	s.call(t, r, "lease_setpsw", id, "password", "Aa1!").Fails(t, "参数错误: password 长度须为8到32位")
-	s.call(t, r, "lease_setpsw", id, "password", "Has Space1!").Fails(t, "参数错误: password 含有不允许的字符")
+	s.Call(t, r, "lease_setpsw", id).Fails(t, "缺少必要参数: password")
+	s.Call(t, r, "lease_setpsw", id, "password", "password").Fails(t, "参数错误: password 须包含大写字母、小写字母、数字、符号中的至少三种")
+	s.Call(t, r, "lease_setpsw", id, "password", "Aa1!").Fails(t, "参数错误: password 长度须为8到32位")
+	s.Call(t, r, "lease_setpsw", id, "password", "Has Space1!").Fails(t, "参数错误: password 含有不允许的字符")
 	require.Equal(t, before, s.state(t, id))
 }
 
@@ -200,12 +200,12 @@ func TestLeaseChartWindowsAreChecked(t *testing.T) {
 	t.Parallel()
 	s := newShop(t) // its clock: 2026-01-01 00:00:00 +08:00
 	r, id := s.boughtOrder(t, "CHART")
-	s.activate(t, id)
-	now := at("2026-01-01 00:00:00").UnixMilli()
+	s.Activate(t, "lease", id)
+	now := apitest.At("2026-01-01 00:00:00").UnixMilli()
 	const day = int64(24 * 3600 * 1000)
 	ms := func(v int64) string { return fmt.Sprint(v) }
-	s.call(t, r, "get_lease_chart", id, "start_time", "yesterday").Fails(t, "参数错误: start_time 应为整数")
-	s.call(t, r, "get_lease_chart", id, "start_time", ms(now/1000)).Fails(t, "参数错误: start_time 应为毫秒级时间戳")
-	s.call(t, r, "get_lease_chart", id, "start_time", ms(now), "end_time", ms(now-day)).Fails(t, "参数错误: end_time 须晚于start_time")
-	s.call(t, r, "get_lease_chart", id, "start_time", ms(now-32*day), "end_time", ms(now)).Fails(t, "参数错误: end_time 与start_time相差不能超过31天")
+	s.Call(t, r, "get_lease_chart", id, "start_time", "yesterday").Fails(t, "参数错误: start_time 应为整数")
+	s.Call(t, r, "get_lease_chart", id, "start_time", ms(now/1000)).Fails(t, "参数错误: start_time 应为毫秒级时间戳")
+	s.Call(t, r, "get_lease_chart", id, "start_time", ms(now), "end_time", ms(now-day)).Fails(t, "参数错误: end_time 须晚于start_time")
+	s.Call(t, r, "get_lease_chart", id, "start_time", ms(now-32*day), "end_time", ms(now)).Fails(t, "参数错误: end_time 与start_time相差不能超过31天")
 }

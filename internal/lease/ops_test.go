@@ -12,8 +12,8 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/lease"
-	"github.com/zonkvm/zonkvmd/internal/lease/leasetest"
 	"github.com/zonkvm/zonkvmd/internal/provider"
+	"github.com/zonkvm/zonkvmd/internal/provider/ipmi/ipmitest"
 	"github.com/zonkvm/zonkvmd/internal/provider/sim"
 )
 
@@ -23,12 +23,6 @@ const winGUID = "1659170726623836"
 
 // firstMachine is the guid of the machine the first purchase takes.
 const firstMachine = "1744175217000001"
-
-// call posts action for order id with more key/value pairs.
-func (s *shop) call(t *testing.T, r apitest.Reseller, action string, id int64, kv ...string) apitest.Response {
-	t.Helper()
-	return leasetest.Call(t, s.Env, r, action, id, kv...)
-}
 
 // waitFor waits until getlease of order id satisfies ok and returns it.
 func (s *shop) waitFor(t *testing.T, r apitest.Reseller, id int64, what string, ok func(o map[string]any) bool) map[string]any {
@@ -56,13 +50,13 @@ func (s *shop) attempt(svc *lease.Service, id int64, op string, n int) error {
 	if svc == nil {
 		svc = s.service()
 	}
-	return leasetest.Attempt(s.DB, svc, "lease", id, op, n)
+	return apitest.Attempt(s.DB, svc, "lease", id, op, n)
 }
 
 // installable lets Windows be installed on the example line too.
 func (s *shop) installable(t *testing.T) {
 	t.Helper()
-	s.exec(t, `UPDATE systems SET zone_guids = array_append(zone_guids, $1) WHERE guid = $2`, zoneGUID, winGUID)
+	s.Exec(t, `UPDATE systems SET zone_guids = array_append(zone_guids, $1) WHERE guid = $2`, zoneGUID, winGUID)
 }
 
 // reason is order id's status_reason.
@@ -88,7 +82,7 @@ func TestALeaseIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 		require.Equal(t, want, state)
 	}
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "OPS-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
 	s.waitFor(t, r, id, "was delivered", func(o map[string]any) bool { return o["order_status"] == float64(1) })
@@ -102,15 +96,15 @@ func TestALeaseIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 		{"lease_start", 4, 1, provider.StateOn},
 		{"lease_restart", 1, 1, provider.StateOn},
 	} {
-		s.call(t, r, step.action, id).OK(t)
+		s.Call(t, r, step.action, id).OK(t)
 		require.Equal(t, step.act, s.order(t, r, id)["act_status"], step.action)
 		s.waitIdle(t, r, id, step.run)
 		requireState(step.state)
 	}
 
-	s.call(t, r, "lease_stop", id).OK(t)
+	s.Call(t, r, "lease_stop", id).OK(t)
 	s.waitIdle(t, r, id, -1)
-	s.call(t, r, "lease_install", id, "systemID", winGUID, "port", "3389", "password", "Reinstall#2026",
+	s.Call(t, r, "lease_install", id, "systemID", winGUID, "port", "3389", "password", "Reinstall#2026",
 		"system_partition", "first", "system_partition_size", "60", "install_reason", "换成Windows").OK(t)
 	require.EqualValues(t, 2, s.order(t, r, id)["act_status"])
 	o := s.waitIdle(t, r, id, 1)
@@ -120,42 +114,42 @@ func TestALeaseIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 	require.Equal(t, "Reinstall#2026", o["login_password"])
 	requireState(provider.StateOn)
 
-	s.call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
 	require.EqualValues(t, 3, s.order(t, r, id)["act_status"])
 	require.Equal(t, "Changed#2026", s.waitIdle(t, r, id, 1)["login_password"])
 	require.Empty(t, s.reason(t, id))
 
-	var console leasetest.Console
-	s.call(t, r, "lease_getvncurl", id).Into(t, &console)
+	var console apitest.Console
+	s.Call(t, r, "lease_getvncurl", id).Into(t, &console)
 	require.Regexp(t, `^https://console\.sim\.invalid/vnc/[0-9a-f]{32}$`, console.URL)
 	console.RequireFresh(t)
 
-	resp := s.call(t, r, "get_lease_chart", id)
+	resp := s.Call(t, r, "get_lease_chart", id)
 	require.Equal(t, "获取成功", resp.Msg)
-	var day leasetest.Chart
+	var day apitest.Chart
 	resp.Into(t, &day)
-	leasetest.RequireChart(t, day)
+	apitest.RequireChart(t, day)
 	require.InDelta(t, 288, len(day.Date), 1, "the last 24 hours by default")
 
-	s.call(t, r, "lease_refund", id).OK(t)
+	s.Call(t, r, "lease_refund", id).OK(t)
 	require.EqualValues(t, -2, s.order(t, r, id)["order_status"])
 	require.Eventually(t, func() bool { return s.free(t) == 3 }, 30*time.Second, 20*time.Millisecond,
 		"the machine is back in the inventory")
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestLeasePowerOnAnIPMILineGoesThroughTheMachinesBMC(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	s.useDriver(t, `{"driver":"ipmi","timeout_ms":5000}`)
-	bmc, chassis := leasetest.StartBMC(t)
-	s.exec(t, `UPDATE lease_machines SET bmc_host = $2, bmc_port = $3, bmc_username = $4, bmc_password_enc = $5
-		WHERE guid = $1`, firstMachine, bmc.Host, bmc.Port, bmc.Username, s.box.SealString(bmc.Password))
+	bmc, chassis := ipmitest.StartBMC(t, ipmitest.PoweredOn)
+	s.Exec(t, `UPDATE lease_machines SET bmc_host = $2, bmc_port = $3, bmc_username = $4, bmc_password_enc = $5
+		WHERE guid = $1`, firstMachine, bmc.Host, bmc.Port, bmc.Username, s.App.Box.SealString(bmc.Password))
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "IPMI-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
-	s.activate(t, id) // IPMI installs nothing: staff deliver such a machine
+	s.Activate(t, "lease", id) // IPMI installs nothing: staff deliver such a machine
 
 	for _, step := range []struct {
 		action, op string
@@ -167,7 +161,7 @@ func TestLeasePowerOnAnIPMILineGoesThroughTheMachinesBMC(t *testing.T) {
 		{"lease_start", jobs.OpStart, 1, true, "up"},
 		{"lease_restart", jobs.OpRestart, 1, true, "cycle"},
 	} {
-		s.call(t, r, step.action, id).OK(t)
+		s.Call(t, r, step.action, id).OK(t)
 		require.NoError(t, s.attempt(nil, id, step.op, 1), step.action)
 		o := s.order(t, r, id)
 		require.EqualValues(t, 0, o["act_status"], step.action)
@@ -180,14 +174,14 @@ func TestLeasePowerOnAnIPMILineGoesThroughTheMachinesBMC(t *testing.T) {
 	// IPMI cannot install a system or set a password: the jobs end at once,
 	// the order unchanged but for the reason kept for the operator.
 	before := s.state(t, id)
-	s.call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026").OK(t)
+	s.Call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026").OK(t)
 	err := s.attempt(nil, id, jobs.OpInstall, 1)
-	requireGivenUp(t, err)
+	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrUnsupported)
 	require.EqualValues(t, 0, s.order(t, r, id)["act_status"])
 	require.Contains(t, s.reason(t, id), "install failed")
 	require.Contains(t, s.reason(t, id), "not supported")
-	s.call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
 	require.ErrorIs(t, s.attempt(nil, id, jobs.OpPassword, 1), provider.ErrUnsupported)
 	require.Contains(t, s.reason(t, id), "password failed")
 	after := s.state(t, id)
@@ -195,8 +189,8 @@ func TestLeasePowerOnAnIPMILineGoesThroughTheMachinesBMC(t *testing.T) {
 	require.Equal(t, before.System, after.System)
 	require.Zero(t, after.Act)
 
-	s.call(t, r, "lease_getvncurl", id).Fails(t, "暂未开放")
-	s.call(t, r, "get_lease_chart", id).Fails(t, "暂未开放")
+	s.Call(t, r, "lease_getvncurl", id).Fails(t, "暂未开放")
+	s.Call(t, r, "get_lease_chart", id).Fails(t, "暂未开放")
 }
 
 func TestLeaseOperationsOnTheManualDriverBecomeTasks(t *testing.T) {
@@ -204,24 +198,24 @@ func TestLeaseOperationsOnTheManualDriverBecomeTasks(t *testing.T) {
 	s := newShop(t)
 	s.useDriver(t, `{"driver":"manual"}`)
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "MAN-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
-	s.activate(t, id)
-	s.call(t, r, "lease_restart", id).OK(t)
+	s.Activate(t, "lease", id)
+	s.Call(t, r, "lease_restart", id).OK(t)
 	require.NoError(t, s.attempt(nil, id, jobs.OpRestart, 1))
-	s.call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026", "port", "2222").OK(t)
+	s.Call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026", "port", "2222").OK(t)
 	require.NoError(t, s.attempt(nil, id, jobs.OpInstall, 1))
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease' AND order_id = $1
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease' AND order_id = $1
 		AND kind = 'restart' AND payload->>'machine_id' = $2`, id, firstMachine))
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease' AND order_id = $1
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease' AND order_id = $1
 		AND kind = 'install' AND payload->>'image' = 'CentOS7.9_40' AND (payload->>'port')::int = 2222
 		AND payload->>'partition' = 'all'`, id))
-	require.Zero(t, s.count(t, `SELECT count(*) FROM operator_tasks WHERE payload::text LIKE '%Reinstall#2026%'
+	require.Zero(t, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE payload::text LIKE '%Reinstall#2026%'
 		OR payload::text LIKE '%ChangeMe-BMC%'`), "no password in a task")
 	o := s.order(t, r, id)
 	require.Equal(t, "Reinstall#2026", o["login_password"], "staff install what the order says")
 	require.Equal(t, "2222", o["system_port"])
-	s.call(t, r, "lease_getvncurl", id).Fails(t, "暂未开放")
-	s.call(t, r, "get_lease_chart", id).Fails(t, "暂未开放")
+	s.Call(t, r, "lease_getvncurl", id).Fails(t, "暂未开放")
+	s.Call(t, r, "get_lease_chart", id).Fails(t, "暂未开放")
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/testfactory"
 )
 
@@ -30,11 +29,11 @@ func id(n int64) string { return strconv.FormatInt(n, 10) }
 func TestGetLeaseAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	line := testfactory.LeaseLine(t, f.db, nil)
-	product := testfactory.LeaseProduct(t, f.db, nil)
-	system := testfactory.System(t, f.db, nil)
-	o := testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.LeaseOrderRow) {
+	c := f.Caller(t)
+	line := testfactory.LeaseLine(t, f.DB, nil)
+	product := testfactory.LeaseProduct(t, f.DB, nil)
+	system := testfactory.System(t, f.DB, nil)
+	o := testfactory.LeaseOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.LeaseOrderRow) {
 		o.LineID, o.ProductID, o.SystemID = line.ID, product.ID, system.ID
 	})
 
@@ -64,9 +63,9 @@ func TestGetLeaseAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 func TestGetLeaseOfAnUndeliveredOrderHasNoMachineYet(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	product := testfactory.LeaseProduct(t, f.db, func(p *testfactory.LeaseProductRow) { p.MainBoard = "Supermicro X11" })
-	o := testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.LeaseOrderRow) {
+	c := f.Caller(t)
+	product := testfactory.LeaseProduct(t, f.DB, func(p *testfactory.LeaseProductRow) { p.MainBoard = "Supermicro X11" })
+	o := testfactory.LeaseOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.LeaseOrderRow) {
 		o.ProductID, o.NoMachine, o.StartTime, o.OrderStatus = product.ID, true, nil, 0
 		o.LoginPassword = ""
 	})
@@ -89,85 +88,14 @@ func TestGetLeaseOfAnUndeliveredOrderHasNoMachineYet(t *testing.T) {
 	require.Equal(t, "", got["login_password"])
 }
 
-func TestGetLeaseFindsAPrefixedGUID(t *testing.T) {
+// TestLeaseOrderQueries runs the checks every business's order queries share
+// (testfactory.CheckOrderQueries).
+func TestLeaseOrderQueries(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	data, err := c.Call(t, "getlease", map[string]any{"guid": "srv_" + id(o.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Number(o.ID), testfactory.Object(t, data)["id"])
-}
-
-func TestGetLeaseHidesAnotherResellersOrder(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	owner, other := f.caller(t), f.caller(t)
-	o := testfactory.LeaseOrder(t, f.db, f.box, owner.Reseller.ID, nil)
-
-	_, err := other.Call(t, "getlease", map[string]any{"guid": id(o.ID)})
-	require.ErrorIs(t, err, dispatch.ErrOrderNotFound)
-}
-
-func TestGetLeaseAnswersNotFoundForUnknownOrMalformedIDs(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	for _, guid := range []string{"9000000000", "abc", "0", "-5"} {
-		_, err := c.Call(t, "getlease", map[string]any{"guid": guid})
-		require.ErrorIs(t, err, dispatch.ErrOrderNotFound, "guid %q", guid)
-	}
-	_, err := c.Call(t, "getlease", nil)
-	require.EqualError(t, err, "缺少必要参数: guid")
-}
-
-func TestLeaseOrdersWithNoOrdersAnswersZeroPagesAndAnEmptyList(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-
-	data, err := c.Call(t, "lease_orders", nil)
-	require.NoError(t, err)
-	b, err := dispatch.Encode(data)
-	require.NoError(t, err)
-	require.JSONEq(t, `{"pages":0,"servers":[]}`, string(b))
-}
-
-func TestLeaseOrdersListsDeletedOrdersWithTheFieldsOfGetlease(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c, other := f.caller(t), f.caller(t)
-	live := testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, nil)
-	testfactory.LeaseOrder(t, f.db, f.box, other.Reseller.ID, nil)
-	deleted := testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.LeaseOrderRow) { o.OrderStatus = -2 })
-
-	data, err := c.Call(t, "lease_orders", map[string]any{"page": "1"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Equal(t, []int64{live.ID, deleted.ID}, testfactory.IDs(t, rows))
-	require.Equal(t, testfactory.Number(-2), rows[1]["order_status"])
-
-	single, err := c.Call(t, "getlease", map[string]any{"guid": id(live.ID)})
-	require.NoError(t, err)
-	require.Equal(t, testfactory.Object(t, single), rows[0])
-}
-
-func TestLeaseOrdersPagesOutOfRange(t *testing.T) {
-	t.Parallel()
-	f := setup(t)
-	c := f.caller(t)
-	testfactory.LeaseOrder(t, f.db, f.box, c.Reseller.ID, nil)
-
-	_, err := c.Call(t, "lease_orders", map[string]any{"page": "0"})
-	require.EqualError(t, err, "参数错误: page 不在可选范围")
-
-	data, err := c.Call(t, "lease_orders", map[string]any{"page": "2"})
-	require.NoError(t, err)
-	pages, rows := testfactory.List(t, data)
-	require.Equal(t, int64(1), pages)
-	require.Empty(t, rows)
+	testfactory.CheckOrderQueries(t, testfactory.OrderQueries{
+		Get: "getlease", List: "lease_orders", Setup: setup,
+		Order: func(t *testing.T, f testfactory.Fixture, resellerID int64, status int) int64 {
+			return testfactory.LeaseOrder(t, f.DB, f.Box, resellerID, func(o *testfactory.LeaseOrderRow) { o.OrderStatus = status }).ID
+		},
+	})
 }

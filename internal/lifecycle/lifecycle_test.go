@@ -1,7 +1,6 @@
 package lifecycle_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,43 +12,25 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
-	"github.com/zonkvm/zonkvmd/internal/apitype"
 	"github.com/zonkvm/zonkvmd/internal/billing"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/lifecycle"
 	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 const example = `{"cpu":4,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5,"ip_num":1,"renew_auto":%d}`
 
-func at(s string) time.Time {
-	t, err := apitype.ParseDateTime(s)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
 type fixture struct {
-	env *apitest.Env
+	env *apitest.Shop
 	sw  *lifecycle.Sweeper
 }
 
 func setup(t *testing.T) fixture {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	_, err = catalog.Import(context.Background(), db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	env := apitest.NewWithoutWorkers(t, db)
-	env.App.Engine.Now = func() time.Time { return at("2026-01-31 10:00:00") }
-	return fixture{env: env, sw: &lifecycle.Sweeper{DB: db, Jobs: env.App.Jobs, Log: zap.NewNop()}}
+	env := apitest.NewShop(t, apitest.StartingAt(apitest.At("2026-01-31 10:00:00")))
+	return fixture{env: env, sw: &lifecycle.Sweeper{DB: env.DB, Jobs: env.App.Jobs, Log: zap.NewNop()}}
 }
 
 // buy makes one active server order for r bought 2026-01-31 10:00 (it
@@ -60,8 +41,7 @@ func (f fixture) buy(t *testing.T, r apitest.Reseller, renewAuto int) int64 {
 	f.env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", fmt.Sprint(time.Now().UnixNano()),
 		"line_guid", "1696808021765605", "system_guid", "1659170726623836",
 		"content", fmt.Sprintf(example, renewAuto))).Into(t, &c)
-	_, err := f.env.DB.Exec(context.Background(), `UPDATE server_orders SET order_status = 1 WHERE id = $1`, c.IDs[0])
-	require.NoError(t, err)
+	f.env.Activate(t, "server", c.IDs[0])
 	return c.IDs[0]
 }
 
@@ -78,21 +58,6 @@ func (f fixture) state(t *testing.T, id int64) state {
 	return s
 }
 
-func (f fixture) jobs(t *testing.T, id int64, op string) int {
-	t.Helper()
-	var n int
-	require.NoError(t, f.env.DB.QueryRow(context.Background(), `SELECT count(*) FROM river_job
-		WHERE args->>'business' = 'server' AND (args->>'order_id')::bigint = $1 AND args->>'op' = $2`, id, op).Scan(&n))
-	return n
-}
-
-func (f fixture) verify(t *testing.T) {
-	t.Helper()
-	problems, err := billing.Verify(context.Background(), f.env.DB)
-	require.NoError(t, err)
-	require.Empty(t, problems)
-}
-
 func TestAutoRenewalRenewsWhileTheMoneyLastsThenExpires(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -100,29 +65,29 @@ func TestAutoRenewalRenewsWhileTheMoneyLastsThenExpires(t *testing.T) {
 	id := f.buy(t, r, 1)
 	ctx := context.Background()
 
-	actions, err := f.sw.Sweep(ctx, at("2026-02-28 09:59:59"), false)
+	actions, err := f.sw.Sweep(ctx, apitest.At("2026-02-28 09:59:59"), false)
 	require.NoError(t, err)
 	require.Empty(t, actions, "nothing is due a second early")
 
-	actions, err = f.sw.Sweep(ctx, at("2026-02-28 10:00:00"), false)
+	actions, err = f.sw.Sweep(ctx, apitest.At("2026-02-28 10:00:00"), false)
 	require.NoError(t, err)
 	require.Len(t, actions, 1)
 	require.Equal(t, "auto_renew", actions[0].Action)
 	require.Equal(t, "2026-03-31 10:00:00", actions[0].EndTime, "back on the anchor day")
-	again, err := f.sw.Sweep(ctx, at("2026-02-28 10:00:00"), false)
+	again, err := f.sw.Sweep(ctx, apitest.At("2026-02-28 10:00:00"), false)
 	require.NoError(t, err)
 	require.Empty(t, again, "sweeping one instant twice changes nothing more")
 
 	// Far ahead: one more month is paid, then the money runs out.
-	actions, err = f.sw.Sweep(ctx, at("2026-05-01 00:00:00"), false)
+	actions, err = f.sw.Sweep(ctx, apitest.At("2026-05-01 00:00:00"), false)
 	require.NoError(t, err)
 	require.Equal(t, []string{"auto_renew", "expire"}, []string{actions[0].Action, actions[1].Action})
 	s := f.state(t, id)
 	require.Equal(t, 3, s.Status)
 	require.Equal(t, -2, s.Run)
-	require.True(t, s.End.Equal(at("2026-04-30 10:00:00")))
-	require.Equal(t, 1, f.jobs(t, id, "lock"))
-	f.verify(t)
+	require.True(t, s.End.Equal(apitest.At("2026-04-30 10:00:00")))
+	require.Equal(t, 1, f.env.Jobs(t, "server", id, "lock"))
+	f.env.Verify(t)
 }
 
 func TestExpiredOrdersAreRecycledAfterRetention(t *testing.T) {
@@ -131,24 +96,24 @@ func TestExpiredOrdersAreRecycledAfterRetention(t *testing.T) {
 	r := f.env.NewReseller(t, "270")
 	id := f.buy(t, r, 0)
 	ctx := context.Background()
-	_, err := f.sw.Sweep(ctx, at("2026-02-28 10:00:00"), false)
+	_, err := f.sw.Sweep(ctx, apitest.At("2026-02-28 10:00:00"), false)
 	require.NoError(t, err)
 	require.Equal(t, 3, f.state(t, id).Status)
 
 	// The example line keeps an expired order 7 days.
-	actions, err := f.sw.Sweep(ctx, at("2026-03-07 09:59:59"), false)
+	actions, err := f.sw.Sweep(ctx, apitest.At("2026-03-07 09:59:59"), false)
 	require.NoError(t, err)
 	require.Empty(t, actions)
-	actions, err = f.sw.Sweep(ctx, at("2026-03-07 10:00:00"), false)
+	actions, err = f.sw.Sweep(ctx, apitest.At("2026-03-07 10:00:00"), false)
 	require.NoError(t, err)
 	require.Len(t, actions, 1)
 	require.Equal(t, "recycle", actions[0].Action)
 	require.Equal(t, -1, f.state(t, id).Status)
-	require.Equal(t, 1, f.jobs(t, id, "destroy"))
-	actions, err = f.sw.Sweep(ctx, at("2026-03-07 10:00:00"), false)
+	require.Equal(t, 1, f.env.Jobs(t, "server", id, "destroy"))
+	actions, err = f.sw.Sweep(ctx, apitest.At("2026-03-07 10:00:00"), false)
 	require.NoError(t, err)
 	require.Empty(t, actions)
-	f.verify(t)
+	f.env.Verify(t)
 }
 
 func TestARenewalReinstatesAnExpiredOrder(t *testing.T) {
@@ -156,14 +121,14 @@ func TestARenewalReinstatesAnExpiredOrder(t *testing.T) {
 	f := setup(t)
 	r := f.env.NewReseller(t, "540")
 	id := f.buy(t, r, 0)
-	_, err := f.sw.Sweep(context.Background(), at("2026-03-01 00:00:00"), false)
+	_, err := f.sw.Sweep(context.Background(), apitest.At("2026-03-01 00:00:00"), false)
 	require.NoError(t, err)
 	require.Equal(t, 3, f.state(t, id).Status)
 	var ans map[string]any
 	f.env.Post(t, r.Form("server_renew", "guid", fmt.Sprint(id))).Into(t, &ans)
 	require.Equal(t, "2026-03-31 10:00:00", ans["end_time"], "renewed from the old end, not from now")
 	require.Equal(t, 1, f.state(t, id).Status)
-	require.Equal(t, 1, f.jobs(t, id, "unlock"))
+	require.Equal(t, 1, f.env.Jobs(t, "server", id, "unlock"))
 }
 
 func TestADryRunReportsAndChangesNothing(t *testing.T) {
@@ -172,7 +137,7 @@ func TestADryRunReportsAndChangesNothing(t *testing.T) {
 	r := f.env.NewReseller(t, "540")
 	id := f.buy(t, r, 1)
 	before := f.state(t, id)
-	actions, err := f.sw.Sweep(context.Background(), at("2026-02-28 10:00:00"), true)
+	actions, err := f.sw.Sweep(context.Background(), apitest.At("2026-02-28 10:00:00"), true)
 	require.NoError(t, err)
 	require.Len(t, actions, 1)
 	require.Equal(t, "auto_renew", actions[0].Action)
@@ -197,7 +162,7 @@ func TestConcurrentSweepsRenewOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			actions, err := f.sw.Sweep(context.Background(), at("2026-02-28 10:00:00"), false)
+			actions, err := f.sw.Sweep(context.Background(), apitest.At("2026-02-28 10:00:00"), false)
 			if err != nil {
 				require.ErrorIs(t, err, lifecycle.ErrBusy)
 			}
@@ -209,13 +174,13 @@ func TestConcurrentSweepsRenewOnce(t *testing.T) {
 	wg.Wait()
 	// Sweeps that lost the lock skipped their turn; a later one for the
 	// same instant finds nothing left to do.
-	actions, err := f.sw.Sweep(context.Background(), at("2026-02-28 10:00:00"), false)
+	actions, err := f.sw.Sweep(context.Background(), apitest.At("2026-02-28 10:00:00"), false)
 	require.NoError(t, err)
 	renewals += len(actions)
 	require.Equal(t, 5, renewals)
 	a, err := billing.GetAccount(context.Background(), f.env.DB, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, "7300.00", a.Balance.String(), "5 purchases and 5 renewals of 270.00")
-	f.verify(t)
+	f.env.Verify(t)
 	_ = json.Marshal
 }

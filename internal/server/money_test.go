@@ -1,25 +1,17 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
-	"github.com/zonkvm/zonkvmd/internal/apitype"
-	"github.com/zonkvm/zonkvmd/internal/billing"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
-	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 // The document's example line 德阳电信 and system 2016 数据中心版.
@@ -29,34 +21,12 @@ const (
 	example    = `{"cpu":4,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5,"ip_num":1}`
 )
 
-// shop is a daemon over a fresh database holding the example catalogue,
-// with its clock at a fixed instant.
-type shop struct {
-	*apitest.Env
-	now time.Time
-	mu  sync.Mutex
-}
+// shop is apitest's Shop with this business's purchase.
+type shop struct{ *apitest.Shop }
 
 func newShop(t testing.TB) *shop {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	_, err = catalog.Import(context.Background(), db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	s := &shop{Env: apitest.NewWithoutWorkers(t, db), now: at("2026-01-01 00:00:00")}
-	s.App.Engine.Now = func() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now }
-	return s
-}
-
-func (s *shop) setNow(t time.Time) { s.mu.Lock(); s.now = t; s.mu.Unlock() }
-
-func at(s string) time.Time {
-	t, err := apitype.ParseDateTime(s)
-	if err != nil {
-		panic(err)
-	}
-	return t
+	return &shop{apitest.NewShop(t)}
 }
 
 func (s *shop) buy(t *testing.T, r apitest.Reseller, orderNo, content string, kv ...string) apitest.Response {
@@ -66,62 +36,25 @@ func (s *shop) buy(t *testing.T, r apitest.Reseller, orderNo, content string, kv
 	return s.Post(t, form)
 }
 
-type created struct {
-	OrderID string  `json:"order_id"`
-	IDs     []int64 `json:"ids"`
-	Amount  string  `json:"amount"`
-	Balance string  `json:"balance"`
-}
-
-func (s *shop) balance(t *testing.T, r apitest.Reseller) string {
-	t.Helper()
-	a, err := billing.GetAccount(context.Background(), s.DB, r.ID)
-	require.NoError(t, err)
-	return a.Balance.String()
-}
-
-func (s *shop) count(t *testing.T, sql string, args ...any) int {
-	t.Helper()
-	var n int
-	require.NoError(t, s.DB.QueryRow(context.Background(), sql, args...).Scan(&n))
-	return n
-}
-
-func (s *shop) verify(t *testing.T) {
-	t.Helper()
-	problems, err := billing.Verify(context.Background(), s.DB)
-	require.NoError(t, err)
-	require.Empty(t, problems)
-}
-
-// activate marks orders provisioned, as the job would.
-func (s *shop) activate(t *testing.T, ids ...int64) {
-	t.Helper()
-	for _, id := range ids {
-		_, err := s.DB.Exec(context.Background(), `UPDATE server_orders SET order_status = 1 WHERE id = $1`, id)
-		require.NoError(t, err)
-	}
-}
-
 func TestBuyingTheWorkedExampleCharges270(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "A-1", example).Into(t, &c)
 	require.Equal(t, "A-1", c.OrderID)
 	require.Len(t, c.IDs, 1)
 	require.Equal(t, "270.00", c.Amount)
 	require.Equal(t, "730.00", c.Balance)
-	require.Equal(t, "730.00", s.balance(t, r))
+	require.Equal(t, "730.00", s.Balance(t, r))
 
 	var from, to time.Time
 	var amount string
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT amount::text, service_from, service_to
 		FROM ledger_entries WHERE business = 'server' AND order_id = $1`, c.IDs[0]).Scan(&amount, &from, &to))
 	require.Equal(t, "-270.00", amount)
-	require.True(t, from.Equal(at("2026-01-01 00:00:00")))
-	require.True(t, to.Equal(at("2026-02-01 00:00:00")))
+	require.True(t, from.Equal(apitest.At("2026-01-01 00:00:00")))
+	require.True(t, to.Equal(apitest.At("2026-02-01 00:00:00")))
 
 	var order map[string]any
 	s.Post(t, r.Form("getserver", "guid", fmt.Sprint(c.IDs[0]))).Into(t, &order)
@@ -129,9 +62,9 @@ func TestBuyingTheWorkedExampleCharges270(t *testing.T) {
 	require.Equal(t, "40,80", order["harddisks"])
 	require.Equal(t, "2026-02-01 00:00:00", order["endTime"])
 	require.Len(t, order["loginPassword"], 16, "a password is generated when none is given")
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM river_job WHERE args->>'business' = 'server'
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM river_job WHERE args->>'business' = 'server'
 		AND (args->>'order_id')::bigint = $1 AND args->>'op' = 'provision'`, c.IDs[0]))
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestTwelveMonthsWithTheDiscountCharge2754(t *testing.T) {
@@ -141,7 +74,7 @@ func TestTwelveMonthsWithTheDiscountCharge2754(t *testing.T) {
 		discount = '[{"month":"1","discount":"1"},{"month":"12","discount":"0.85"}]' WHERE guid = $1`, lineGUID)
 	require.NoError(t, err)
 	r := s.NewReseller(t, "5000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "A-12", `{"cpu":4,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5,"ip_num":1,"months":12}`).Into(t, &c)
 	require.Equal(t, "2754.00", c.Amount)
 	require.Equal(t, "2246.00", c.Balance)
@@ -155,9 +88,9 @@ func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 	first.OK(t)
 	again := s.buy(t, r, "DUP-1", example)
 	require.JSONEq(t, string(first.Data), string(again.Data))
-	require.Equal(t, "730.00", s.balance(t, r))
+	require.Equal(t, "730.00", s.Balance(t, r))
 	s.buy(t, r, "DUP-1", `{"cpu":8,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5}`).Fails(t, "订单号已存在")
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
 
 	other := s.NewReseller(t, "1000")
 	s.buy(t, other, "DUP-1", example).OK(t) // order numbers are per reseller
@@ -167,13 +100,13 @@ func TestNumberBuysThatManyOrdersInOneCharge(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "N-3", `{"cpu":4,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5,"number":3}`).Into(t, &c)
 	require.Len(t, c.IDs, 3)
 	require.Equal(t, "810.00", c.Amount)
 	require.Equal(t, "190.00", c.Balance)
-	require.Equal(t, 3, s.count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1 AND kind = 'purchase'`, r.ID))
-	s.verify(t)
+	require.Equal(t, 3, s.Count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1 AND kind = 'purchase'`, r.ID))
+	s.Verify(t)
 }
 
 func TestRefusedPurchasesChangeNothing(t *testing.T) {
@@ -208,25 +141,25 @@ func TestRefusedPurchasesChangeNothing(t *testing.T) {
 			require.Contains(t, resp.Msg, "参数错误: content.", c.name)
 		}
 	}
-	require.Equal(t, "100.00", s.balance(t, r))
-	require.Equal(t, 0, s.count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1`, r.ID))
-	require.Equal(t, 0, s.count(t, `SELECT count(*) FROM idempotency_keys WHERE reseller_id = $1`, r.ID),
+	require.Equal(t, "100.00", s.Balance(t, r))
+	require.Equal(t, 0, s.Count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM ledger_entries WHERE reseller_id = $1`, r.ID))
+	require.Equal(t, 0, s.Count(t, `SELECT count(*) FROM idempotency_keys WHERE reseller_id = $1`, r.ID),
 		"a refused purchase may be tried again with its order_id")
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestUpgradeAndRefundFollowTheWorkedExample(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "UP-1", example).Into(t, &c)
 	id := fmt.Sprint(c.IDs[0])
-	s.activate(t, c.IDs[0])
+	s.Activate(t, "server", c.IDs[0])
 
 	// M 270 -> 330: 4 more cores at 15.00.
-	s.setNow(at("2026-01-16 00:00:00"))
+	s.SetNow(apitest.At("2026-01-16 00:00:00"))
 	var up map[string]any
 	s.Post(t, r.Form("server_upgrade", "guid", id, "cpu", "8")).Into(t, &up)
 	require.Equal(t, "32.00", up["amount"])
@@ -234,7 +167,7 @@ func TestUpgradeAndRefundFollowTheWorkedExample(t *testing.T) {
 	s.Post(t, r.Form("server_upgrade", "guid", id, "cpu", "6")).Fails(t, "参数错误: cpu 不能低于原配置")
 	s.Post(t, r.Form("server_upgrade", "guid", id, "harddisks", "40")).Fails(t, "参数错误: harddisks 不能减少磁盘")
 
-	s.setNow(at("2026-01-21 00:00:00"))
+	s.SetNow(apitest.At("2026-01-21 00:00:00"))
 	var refund map[string]any
 	s.Post(t, r.Form("server_refund", "guid", id)).Into(t, &refund)
 	require.Equal(t, "117.80", refund["amount"])
@@ -243,19 +176,19 @@ func TestUpgradeAndRefundFollowTheWorkedExample(t *testing.T) {
 	var order map[string]any
 	s.Post(t, r.Form("getserver", "guid", id)).Into(t, &order)
 	require.EqualValues(t, -2, order["orderStatus"])
-	s.verify(t)
+	s.Verify(t)
 }
 
 func TestRenewalExtendsFromTheAnchorDay(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
-	s.setNow(at("2026-01-31 10:00:00"))
+	s.SetNow(apitest.At("2026-01-31 10:00:00"))
 	r := s.NewReseller(t, "2000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "R-1", example).Into(t, &c)
 	id := fmt.Sprint(c.IDs[0])
 	s.Post(t, r.Form("server_renew", "guid", id, "renewLength", "1")).Fails(t, "业务状态异常") // still 开通中
-	s.activate(t, c.IDs[0])
+	s.Activate(t, "server", c.IDs[0])
 
 	var first map[string]any
 	s.Post(t, r.Form("server_renew", "guid", id, "renewLength", "1", "client_order_id", "RN-1")).Into(t, &first)
@@ -266,44 +199,26 @@ func TestRenewalExtendsFromTheAnchorDay(t *testing.T) {
 	require.Equal(t, first, again, "a repeated client_order_id charges once")
 	s.Post(t, r.Form("server_renew", "guid", id, "renewLength", "2", "client_order_id", "RN-1")).Fails(t, "订单号已存在")
 	s.Post(t, r.Form("server_renew", "guid", id, "renewLength", "10")).Fails(t, "参数错误: renewLength 不在可选范围")
-	require.Equal(t, "1460.00", s.balance(t, r))
+	require.Equal(t, "1460.00", s.Balance(t, r))
 
 	// An expired order is renewed from its old end and reinstated.
 	_, err := s.DB.Exec(context.Background(), `UPDATE server_orders SET order_status = 3, run_status = -2 WHERE id = $1`, c.IDs[0])
 	require.NoError(t, err)
-	s.setNow(at("2026-04-05 00:00:00"))
+	s.SetNow(apitest.At("2026-04-05 00:00:00"))
 	var back map[string]any
 	s.Post(t, r.Form("server_renew", "guid", id)).Into(t, &back)
 	require.Equal(t, "2026-04-30 10:00:00", back["end_time"])
 	var order map[string]any
 	s.Post(t, r.Form("getserver", "guid", id)).Into(t, &order)
 	require.EqualValues(t, 1, order["orderStatus"])
-	s.verify(t)
-}
-
-// raceN runs f n times at once and collects the answers.
-func raceN(n int, f func(i int) apitest.Response) []apitest.Response {
-	out := make([]apitest.Response, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			out[i] = f(i)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
-	return out
+	s.Verify(t)
 }
 
 func TestConcurrentPurchasesSpendTheBalanceExactlyOnce(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "2700.00") // exactly 10 of 40 can be paid
-	answers := raceN(40, func(i int) apitest.Response { return s.buy(t, r, fmt.Sprintf("RACE-%d", i), example) })
+	answers := apitest.RaceN(40, func(i int) apitest.Response { return s.buy(t, r, fmt.Sprintf("RACE-%d", i), example) })
 	ok := 0
 	for _, a := range answers {
 		if a.Code == 1 {
@@ -313,32 +228,32 @@ func TestConcurrentPurchasesSpendTheBalanceExactlyOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 10, ok)
-	require.Equal(t, "0.00", s.balance(t, r))
-	require.Equal(t, 10, s.count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
-	s.verify(t)
+	require.Equal(t, "0.00", s.Balance(t, r))
+	require.Equal(t, 10, s.Count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
+	s.Verify(t)
 }
 
 func TestConcurrentRepeatsOfOneOrderIDMakeOneOrder(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "10000")
-	answers := raceN(20, func(int) apitest.Response { return s.buy(t, r, "SAME", example) })
+	answers := apitest.RaceN(20, func(int) apitest.Response { return s.buy(t, r, "SAME", example) })
 	for _, a := range answers {
 		require.JSONEq(t, string(answers[0].OK(t)), string(a.OK(t)))
 	}
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
-	require.Equal(t, "9730.00", s.balance(t, r))
-	s.verify(t)
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM server_orders WHERE reseller_id = $1`, r.ID))
+	require.Equal(t, "9730.00", s.Balance(t, r))
+	s.Verify(t)
 }
 
 func TestConcurrentRefundsPayOnce(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "RF", example).Into(t, &c)
-	s.activate(t, c.IDs[0])
-	answers := raceN(20, func(int) apitest.Response { return s.Post(t, r.Form("server_refund", "guid", fmt.Sprint(c.IDs[0]))) })
+	s.Activate(t, "server", c.IDs[0])
+	answers := apitest.RaceN(20, func(int) apitest.Response { return s.Post(t, r.Form("server_refund", "guid", fmt.Sprint(c.IDs[0]))) })
 	paid := 0
 	for _, a := range answers {
 		if a.Code == 1 {
@@ -348,25 +263,25 @@ func TestConcurrentRefundsPayOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, paid)
-	require.Equal(t, "1000.00", s.balance(t, r), "refunded in full at the instant of purchase")
-	s.verify(t)
+	require.Equal(t, "1000.00", s.Balance(t, r), "refunded in full at the instant of purchase")
+	s.Verify(t)
 }
 
 func TestConcurrentRenewalsWithOneClientOrderIDChargeOnce(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "RW", example).Into(t, &c)
-	s.activate(t, c.IDs[0])
-	answers := raceN(20, func(int) apitest.Response {
+	s.Activate(t, "server", c.IDs[0])
+	answers := apitest.RaceN(20, func(int) apitest.Response {
 		return s.Post(t, r.Form("server_renew", "guid", fmt.Sprint(c.IDs[0]), "client_order_id", "CO-1"))
 	})
 	for _, a := range answers {
 		require.JSONEq(t, string(answers[0].OK(t)), string(a.OK(t)))
 	}
-	require.Equal(t, "460.00", s.balance(t, r))
-	s.verify(t)
+	require.Equal(t, "460.00", s.Balance(t, r))
+	s.Verify(t)
 }
 
 var _ = json.Marshal

@@ -3,15 +3,12 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/zonkvm/zonkvmd/internal/apitest"
@@ -19,7 +16,6 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/provider"
 	"github.com/zonkvm/zonkvmd/internal/provider/mofangyun"
 	"github.com/zonkvm/zonkvmd/internal/provider/mofangyun/fake"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 	"github.com/zonkvm/zonkvmd/internal/server"
 )
 
@@ -55,7 +51,7 @@ func TestAServerIsOperatedEndToEndOnMofangCloud(t *testing.T) {
 	vms, err := mofangyun.Open(json.RawMessage(object), provider.Deps{})
 	require.NoError(t, err)
 	r := env.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", "MFY-1", "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	id := c.IDs[0]
@@ -70,25 +66,25 @@ func TestAServerIsOperatedEndToEndOnMofangCloud(t *testing.T) {
 		action, status string
 		run            float64
 	}{{"server_stop", "off", -1}, {"server_start", "on", 1}, {"server_restart", "wait_reboot", 1}} {
-		call(t, env, r, step.action, id).OK(t)
+		env.Call(t, r, step.action, id).OK(t)
 		waitForOperation(t, env, r, id, step.run)
 		require.Equal(t, step.status, cloudOf(t, f, ref).Status, step.action)
 	}
 
-	call(t, env, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
+	env.Call(t, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
 	order = waitForOperation(t, env, r, id, 1)
 	cloud = cloudOf(t, f, ref)
 	require.Equal(t, "Reinstall#2026", cloud.RootPassword)
 	require.Equal(t, "Reinstall#2026", order["loginPassword"])
 	require.Equal(t, centOS, order["system_guid"])
 
-	call(t, env, r, "server_setpsw", id, "password", "Changed#2026").OK(t)
+	env.Call(t, r, "server_setpsw", id, "password", "Changed#2026").OK(t)
 	order = waitForOperation(t, env, r, id, 1)
 	require.Equal(t, "Changed#2026", cloudOf(t, f, ref).RootPassword)
 	require.Equal(t, "Changed#2026", order["loginPassword"])
 
 	// 魔方云 has no console passwords: the job ends at once, the reason kept.
-	call(t, env, r, "server_setvnc", id, "password", "Console#2026").OK(t)
+	env.Call(t, r, "server_setvnc", id, "password", "Console#2026").OK(t)
 	waitForOperation(t, env, r, id, 1)
 	require.Empty(t, vncPassword(t, env.DB, id))
 	require.Contains(t, statusReason(t, env, id), "vnc_password failed")
@@ -98,7 +94,7 @@ func TestAServerIsOperatedEndToEndOnMofangCloud(t *testing.T) {
 		URL        string `json:"url"`
 		ExpireTime string `json:"expire_time"`
 	}
-	call(t, env, r, "server_getvncurl", id).Into(t, &console)
+	env.Call(t, r, "server_getvncurl", id).Into(t, &console)
 	require.True(t, strings.HasPrefix(console.URL, "ws://"), console.URL)
 	require.Contains(t, console.URL, "/cloud_ws/"+cloud.KVMID+"?token=")
 	require.NotContains(t, console.URL, "fake-secret")
@@ -108,7 +104,7 @@ func TestAServerIsOperatedEndToEndOnMofangCloud(t *testing.T) {
 
 	requirePolicyRoundTrip(t, env, r, id, vms, ref)
 
-	call(t, env, r, "server_refund", id).OK(t)
+	env.Call(t, r, "server_refund", id).OK(t)
 	waitForStatus(t, env, r, id, -2)
 	require.Eventually(t, func() bool {
 		n, _ := strconv.Atoi(ref)
@@ -141,31 +137,22 @@ func newFaultShop(t *testing.T) *faultShop {
 	t.Helper()
 	f, object := startMofang(t)
 	env := apitest.NewWithoutWorkers(t, catalogDB(t, object))
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
 	engine := *env.App.Engine
 	engine.Providers.HTTP = &http.Client{Timeout: 300 * time.Millisecond}
-	return &faultShop{Env: env, fake: f, object: object, jobs: &server.Service{DB: env.DB, Box: box, Engine: &engine},
+	return &faultShop{Env: env, fake: f, object: object, jobs: &server.Service{DB: env.DB, Box: apitest.NewBox(t), Engine: &engine},
 		r: env.NewReseller(t, "1000")}
 }
 
 // attempt runs attempt n of the job op on order id.
 func (s *faultShop) attempt(id int64, op string, n int) error {
-	var params map[string]string
-	if err := s.DB.QueryRow(context.Background(), `SELECT args->'params' FROM river_job
-		WHERE args->>'business' = 'server' AND (args->>'order_id')::bigint = $1 AND args->>'op' = $2
-		ORDER BY id DESC LIMIT 1`, id, op).Scan(&params); err != nil {
-		return fmt.Errorf("the %s job of order %d: %w", op, id, err)
-	}
-	a := jobs.Args{Business: "server", OrderID: id, Op: op, Params: params}
-	return s.jobs.Do(context.Background(), a, n, n == jobs.MaxAttempts)
+	return apitest.Attempt(s.DB, s.jobs, "server", id, op, n)
 }
 
 // bought buys a server and returns its id, provisioned unless the test
 // wants to provision it.
 func (s *faultShop) bought(t *testing.T, orderNo string, provision bool) int64 {
 	t.Helper()
-	var c created
+	var c apitest.Created
 	s.Post(t, s.r.Form("create_order", "obj_type", "create_server", "order_id", orderNo, "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	if provision {
@@ -175,30 +162,16 @@ func (s *faultShop) bought(t *testing.T, orderNo string, provision bool) int64 {
 	return c.IDs[0]
 }
 
-func requireRetried(t *testing.T, err error) {
-	t.Helper()
-	require.Error(t, err)
-	var cancel *river.JobCancelError
-	require.False(t, errors.As(err, &cancel), "a retry may pass: %v", err)
-	require.ErrorIs(t, err, provider.ErrUnavailable)
-}
-
-func requireGivenUp(t *testing.T, err error) {
-	t.Helper()
-	var cancel *river.JobCancelError
-	require.ErrorAs(t, err, &cancel, "no retry: %v", err)
-}
-
 func TestAnOperationRetriesThroughProviderErrorsAndGarbage(t *testing.T) {
 	t.Parallel()
 	s := newFaultShop(t)
 	id := s.bought(t, "FAULT-1", true)
 	ref := providerRef(t, s.DB, id)
 
-	call(t, s.Env, s.r, "server_stop", id).OK(t)
+	s.Env.Call(t, s.r, "server_stop", id).OK(t)
 	s.fake.FailNext(3, http.StatusInternalServerError)
 	for n := 1; n <= 3; n++ {
-		requireRetried(t, s.attempt(id, jobs.OpStop, n))
+		apitest.RequireRetried(t, s.attempt(id, jobs.OpStop, n))
 		order := getServer(t, s.Env, s.r, id)
 		require.EqualValues(t, 4, order["actStatus"], "still stopping after attempt %d", n)
 		require.EqualValues(t, 1, order["runStatus"])
@@ -207,10 +180,10 @@ func TestAnOperationRetriesThroughProviderErrorsAndGarbage(t *testing.T) {
 	waitForOperation(t, s.Env, s.r, id, -1)
 	require.Equal(t, "off", cloudOf(t, s.fake, ref).Status)
 
-	call(t, s.Env, s.r, "server_start", id).OK(t)
+	s.Env.Call(t, s.r, "server_start", id).OK(t)
 	s.fake.GarbageNext(2)
-	requireRetried(t, s.attempt(id, jobs.OpStart, 1))
-	requireRetried(t, s.attempt(id, jobs.OpStart, 2))
+	apitest.RequireRetried(t, s.attempt(id, jobs.OpStart, 1))
+	apitest.RequireRetried(t, s.attempt(id, jobs.OpStart, 2))
 	require.EqualValues(t, 3, getServer(t, s.Env, s.r, id)["actStatus"])
 	require.NoError(t, s.attempt(id, jobs.OpStart, 3))
 	waitForOperation(t, s.Env, s.r, id, 1)
@@ -224,12 +197,12 @@ func TestAnOperationThatTimesOutToTheLastAttemptEndsWithItsReasonKept(t *testing
 	id := s.bought(t, "SLOW-1", true)
 	before := cloudOf(t, s.fake, providerRef(t, s.DB, id)).RootPassword
 
-	call(t, s.Env, s.r, "server_setpsw", id, "password", "Changed#2026").OK(t)
+	s.Env.Call(t, s.r, "server_setpsw", id, "password", "Changed#2026").OK(t)
 	s.fake.SetDelay(2 * time.Second)
-	requireRetried(t, s.attempt(id, jobs.OpPassword, 1))
+	apitest.RequireRetried(t, s.attempt(id, jobs.OpPassword, 1))
 	require.EqualValues(t, 7, getServer(t, s.Env, s.r, id)["actStatus"])
 	err := s.attempt(id, jobs.OpPassword, jobs.MaxAttempts)
-	requireGivenUp(t, err)
+	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrUnavailable)
 	s.fake.SetDelay(0)
 
@@ -239,7 +212,7 @@ func TestAnOperationThatTimesOutToTheLastAttemptEndsWithItsReasonKept(t *testing
 	require.Equal(t, before, order["loginPassword"], "the password the server still has")
 	require.Contains(t, statusReason(t, s.Env, id), "password failed")
 	require.Contains(t, statusReason(t, s.Env, id), "unavailable")
-	call(t, s.Env, s.r, "server_setpsw", id, "password", "Changed#2026").OK(t) // free to try again
+	s.Env.Call(t, s.r, "server_setpsw", id, "password", "Changed#2026").OK(t) // free to try again
 }
 
 func TestAProvisioningThatFinallyFailsIsRefundedAndDeleted(t *testing.T) {
@@ -248,9 +221,9 @@ func TestAProvisioningThatFinallyFailsIsRefundedAndDeleted(t *testing.T) {
 	id := s.bought(t, "DOOMED-1", false)
 	require.Equal(t, "730.00", s.balanceOf(t))
 	s.fake.FailNext(2, http.StatusBadGateway)
-	requireRetried(t, s.attempt(id, jobs.OpProvision, 1))
+	apitest.RequireRetried(t, s.attempt(id, jobs.OpProvision, 1))
 	require.EqualValues(t, 0, getServer(t, s.Env, s.r, id)["orderStatus"], "开通中 while it may pass")
-	requireGivenUp(t, s.attempt(id, jobs.OpProvision, jobs.MaxAttempts))
+	apitest.RequireGivenUp(t, s.attempt(id, jobs.OpProvision, jobs.MaxAttempts))
 
 	order := getServer(t, s.Env, s.r, id)
 	require.EqualValues(t, -2, order["orderStatus"])
@@ -277,7 +250,7 @@ func TestSynchronousActionsAnswerBusyWhenTheProviderFails(t *testing.T) {
 		kv   []string
 	}{{"server_getvncurl", nil}, {"get_server_chart", nil}, {"server_add_hardpolicy", httpRule}} {
 		s.fake.FailNext(1, http.StatusServiceUnavailable)
-		call(t, s.Env, s.r, action.name, id, action.kv...).Fails(t, "系统繁忙,请稍后再试")
+		s.Env.Call(t, s.r, action.name, id, action.kv...).Fails(t, "系统繁忙,请稍后再试")
 	}
 	require.Empty(t, listPolicies(t, s.Env, s.r, id))
 }
@@ -290,9 +263,9 @@ func TestAnOperationOnAServerTheProviderLostEndsAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, vms.DeleteVM(context.Background(), providerRef(t, s.DB, id)))
 
-	call(t, s.Env, s.r, "server_restart", id).OK(t)
+	s.Env.Call(t, s.r, "server_restart", id).OK(t)
 	err = s.attempt(id, jobs.OpRestart, 1)
-	requireGivenUp(t, err)
+	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrNotFound)
 	require.EqualValues(t, 0, getServer(t, s.Env, s.r, id)["actStatus"])
 	require.Contains(t, statusReason(t, s.Env, id), "restart failed")
@@ -303,8 +276,8 @@ func TestAnOperationOnAnOrderRefundedMeanwhileDoesNothing(t *testing.T) {
 	s := newFaultShop(t)
 	id := s.bought(t, "GONE-1", true)
 	ref := providerRef(t, s.DB, id)
-	call(t, s.Env, s.r, "server_stop", id).OK(t)
-	call(t, s.Env, s.r, "server_refund", id).OK(t)
+	s.Env.Call(t, s.r, "server_stop", id).OK(t)
+	s.Env.Call(t, s.r, "server_refund", id).OK(t)
 	require.NoError(t, s.attempt(id, jobs.OpStop, 1))
 	order := getServer(t, s.Env, s.r, id)
 	require.EqualValues(t, -2, order["orderStatus"])

@@ -39,7 +39,7 @@ func (s *shop) state(t *testing.T, id int64) orderState {
 func (s *shop) boughtOrder(t *testing.T, orderNo string) (apitest.Reseller, int64) {
 	t.Helper()
 	r := s.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, orderNo, example).Into(t, &c)
 	return r, c.IDs[0]
 }
@@ -83,7 +83,7 @@ func TestOperationsOnAnOrderThatIsNotActiveAreRefusedAndChangeNothing(t *testing
 		}
 		before := s.state(t, id)
 		for _, op := range everyOperation {
-			call(t, s.Env, r, op.action, id, op.kv...).Fails(t, "业务状态异常")
+			s.Env.Call(t, r, op.action, id, op.kv...).Fails(t, "业务状态异常")
 		}
 		require.Equal(t, before, s.state(t, id), state.name)
 	}
@@ -93,15 +93,15 @@ func TestASecondOperationWhileOneRunsIsRefused(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "BUSY")
-	s.activate(t, id)
-	call(t, s.Env, r, "server_stop", id).OK(t)
+	s.Activate(t, "server", id)
+	s.Env.Call(t, r, "server_stop", id).OK(t)
 	running := s.state(t, id)
 	require.Equal(t, 4, running.Act)
 	require.Equal(t, 2, running.Jobs, "provision and stop")
-	require.Equal(t, 1, s.count(t, `SELECT count(*) FROM river_job WHERE args->>'op' = 'stop'
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM river_job WHERE args->>'op' = 'stop'
 		AND (args->>'order_id')::bigint = $1 AND args->'params' IS NULL`, id))
 	for _, op := range jobOperations {
-		call(t, s.Env, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
+		s.Env.Call(t, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
 	}
 	require.Equal(t, running, s.state(t, id))
 }
@@ -110,9 +110,9 @@ func TestJobParametersCarryNoClearPassword(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "SEALED")
-	s.activate(t, id)
+	s.Activate(t, "server", id)
 	before := s.state(t, id)
-	call(t, s.Env, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
+	s.Env.Call(t, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
 	var args string
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT args::text FROM river_job
 		WHERE args->>'op' = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args))
@@ -127,11 +127,11 @@ func TestAnotherResellersOrderIsNotFound(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	_, id := s.boughtOrder(t, "MINE")
-	s.activate(t, id)
+	s.Activate(t, "server", id)
 	other := s.NewReseller(t, "1000")
 	before := s.state(t, id)
 	for _, op := range everyOperation {
-		call(t, s.Env, other, op.action, id, op.kv...).Fails(t, "未找到产品记录")
+		s.Env.Call(t, other, op.action, id, op.kv...).Fails(t, "未找到产品记录")
 		s.Post(t, other.Form(op.action, append([]string{"guid", "srv_abc"}, op.kv...)...)).Fails(t, "未找到产品记录")
 		s.Post(t, other.Form(op.action, op.kv...)).Fails(t, "缺少必要参数: guid")
 	}
@@ -142,7 +142,7 @@ func TestReinstallRefusesSystemsThatCannotServeAndWeakPasswords(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "INSTALL")
-	s.activate(t, id)
+	s.Activate(t, "server", id)
 	before := s.state(t, id)
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -169,27 +169,27 @@ func TestReinstallRefusesSystemsThatCannotServeAndWeakPasswords(t *testing.T) {
 			_, err := s.DB.Exec(ctx, `UPDATE systems SET `+c.change+` WHERE guid = $1`, centOS)
 			require.NoError(t, err)
 		}
-		call(t, s.Env, r, "server_install", id, kv...).Fails(t, c.msg)
+		s.Env.Call(t, r, "server_install", id, kv...).Fails(t, c.msg)
 		if c.undo != "" {
 			_, err := s.DB.Exec(ctx, `UPDATE systems SET `+c.undo+` WHERE guid = $1`, centOS)
 			require.NoError(t, err)
 		}
 	}
 	require.Equal(t, before, s.state(t, id))
-	call(t, s.Env, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
+	s.Env.Call(t, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
 }
 
 func TestPasswordChangesRefuseWeakPasswords(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "PASSWORDS")
-	s.activate(t, id)
+	s.Activate(t, "server", id)
 	before := s.state(t, id)
 	for _, action := range []string{"server_setpsw", "server_setvnc"} {
-		call(t, s.Env, r, action, id).Fails(t, "缺少必要参数: password")
-		call(t, s.Env, r, action, id, "password", "password").Fails(t, "参数错误: password 须包含大写字母、小写字母、数字、符号中的至少三种")
-		call(t, s.Env, r, action, id, "password", "Aa1!").Fails(t, "参数错误: password 长度须为8到32位")
-		call(t, s.Env, r, action, id, "password", "Has Space1!").Fails(t, "参数错误: password 含有不允许的字符")
+		s.Env.Call(t, r, action, id).Fails(t, "缺少必要参数: password")
+		s.Env.Call(t, r, action, id, "password", "password").Fails(t, "参数错误: password 须包含大写字母、小写字母、数字、符号中的至少三种")
+		s.Env.Call(t, r, action, id, "password", "Aa1!").Fails(t, "参数错误: password 长度须为8到32位")
+		s.Env.Call(t, r, action, id, "password", "Has Space1!").Fails(t, "参数错误: password 含有不允许的字符")
 	}
 	require.Equal(t, before, s.state(t, id))
 }
@@ -198,8 +198,8 @@ func TestChartWindowsAreChecked(t *testing.T) {
 	t.Parallel()
 	s := newShop(t) // its clock: 2026-01-01 00:00:00 +08:00
 	r, id := s.boughtOrder(t, "CHART")
-	s.activate(t, id)
-	now := at("2026-01-01 00:00:00").UnixMilli()
+	s.Activate(t, "server", id)
+	now := apitest.At("2026-01-01 00:00:00").UnixMilli()
 	const day = int64(24 * 3600 * 1000)
 	ms := func(v int64) string { return fmt.Sprint(v) }
 	for _, c := range []struct {
@@ -216,7 +216,7 @@ func TestChartWindowsAreChecked(t *testing.T) {
 		{[]string{"start_time", ms(now + day)}, "参数错误: start_time 须早于当前时间"},
 		{[]string{"start_time", ms(now - 32*day)}, "参数错误: start_time 距当前时间不能超过31天"},
 	} {
-		call(t, s.Env, r, "get_server_chart", id, c.kv...).Fails(t, c.msg)
+		s.Env.Call(t, r, "get_server_chart", id, c.kv...).Fails(t, c.msg)
 	}
 }
 
@@ -224,7 +224,7 @@ func TestInvalidSecurityPoliciesAreRefusedAndChangeNothing(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "RULES")
-	s.activate(t, id)
+	s.Activate(t, "server", id)
 	before := s.state(t, id)
 	with := func(key, value string) []string {
 		kv := append([]string(nil), httpRule...)
@@ -274,10 +274,10 @@ func TestInvalidSecurityPoliciesAreRefusedAndChangeNothing(t *testing.T) {
 		{with("protocol", "icmp"), "参数错误: local_port icmp和all协议不能指定端口"},
 		{with("protocol", "all"), "参数错误: local_port icmp和all协议不能指定端口"},
 	} {
-		call(t, s.Env, r, "server_add_hardpolicy", id, c.kv...).Fails(t, c.msg)
+		s.Env.Call(t, r, "server_add_hardpolicy", id, c.kv...).Fails(t, c.msg)
 	}
-	call(t, s.Env, r, "server_del_hardpolicy", id).Fails(t, "缺少必要参数: policy_guid")
-	call(t, s.Env, r, "server_del_hardpolicy", id, "policy_guid", "SP0000000000000001").Fails(t, "参数错误: policy_guid 不存在")
+	s.Env.Call(t, r, "server_del_hardpolicy", id).Fails(t, "缺少必要参数: policy_guid")
+	s.Env.Call(t, r, "server_del_hardpolicy", id, "policy_guid", "SP0000000000000001").Fails(t, "参数错误: policy_guid 不存在")
 	require.Equal(t, before, s.state(t, id))
 }
 
@@ -285,14 +285,14 @@ func TestTheFiftyFirstRuleIsRefused(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "FIFTY")
-	s.activate(t, id)
+	s.Activate(t, "server", id)
 	_, err := s.DB.Exec(context.Background(), `
 		INSERT INTO server_security_policies (order_id, guid, name, weight, direction, protocol, action, remote_ip, local_port)
 		SELECT $1, 'SP' || lpad(n::text, 16, '0'), 'rule ' || n, 100, 'Inbound', 'tcp', 'allow', '0.0.0.0/0', n::text
 		FROM generate_series(1, 50) AS n`, id)
 	require.NoError(t, err)
 	require.Len(t, listPolicies(t, s.Env, r, id), 50)
-	call(t, s.Env, r, "server_add_hardpolicy", id, httpRule...).Fails(t, "参数错误: guid 安全组规则已达上限50条")
+	s.Env.Call(t, r, "server_add_hardpolicy", id, httpRule...).Fails(t, "参数错误: guid 安全组规则已达上限50条")
 	require.Len(t, listPolicies(t, s.Env, r, id), 50)
 }
 
@@ -300,14 +300,14 @@ func TestARuleOfAnotherOrderCannotBeDeleted(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
 	r, id := s.boughtOrder(t, "OWNER")
-	var c created
+	var c apitest.Created
 	s.buy(t, r, "NEIGHBOUR", example).Into(t, &c)
-	s.activate(t, id, c.IDs[0])
+	s.Activate(t, "server", id, c.IDs[0])
 	_, err := s.DB.Exec(context.Background(), `INSERT INTO server_security_policies (order_id, guid, name, weight,
 		direction, protocol, action, remote_ip, local_port) VALUES ($1, 'SP0000000000000042', 'ssh', 1, 'Inbound',
 		'tcp', 'allow', '0.0.0.0/0', '22')`, c.IDs[0])
 	require.NoError(t, err)
-	call(t, s.Env, r, "server_del_hardpolicy", id, "policy_guid", "SP0000000000000042").Fails(t, "参数错误: policy_guid 不存在")
+	s.Env.Call(t, r, "server_del_hardpolicy", id, "policy_guid", "SP0000000000000042").Fails(t, "参数错误: policy_guid 不存在")
 	require.Len(t, listPolicies(t, s.Env, r, c.IDs[0]), 1)
 }
 
@@ -315,11 +315,11 @@ func TestActionsTheDriverCannotDoAreNotOpen(t *testing.T) {
 	t.Parallel()
 	env := apitest.NewWithoutWorkers(t, catalogDB(t, `{"driver":"manual"}`))
 	r := env.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", "MANUAL", "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	_, err := env.DB.Exec(context.Background(), `UPDATE server_orders SET order_status = 1, provider_ref = 'vm-1' WHERE id = $1`, c.IDs[0])
 	require.NoError(t, err)
-	call(t, env, r, "server_getvncurl", c.IDs[0]).Fails(t, "暂未开放")
-	call(t, env, r, "get_server_chart", c.IDs[0]).Fails(t, "暂未开放")
+	env.Call(t, r, "server_getvncurl", c.IDs[0]).Fails(t, "暂未开放")
+	env.Call(t, r, "get_server_chart", c.IDs[0]).Fails(t, "暂未开放")
 }

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,15 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/apitype"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
-	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 	"github.com/zonkvm/zonkvmd/internal/provider/sim"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 // centOS is the example catalogue's other system: it may be installed on
@@ -30,27 +25,17 @@ const centOS = "1659170791658716"
 // server line runs the provider object given.
 func catalogDB(t *testing.T, object string) *postgres.DB {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	ctx := context.Background()
-	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	_, err = db.Exec(ctx, `UPDATE server_lines SET provider_config = $2 WHERE guid = $1`, lineGUID, box.Seal([]byte(object)))
+	db := apitest.CatalogDB(t)
+	_, err := db.Exec(context.Background(), `UPDATE server_lines SET provider_config = $2 WHERE guid = $1`,
+		lineGUID, apitest.NewBox(t).Seal([]byte(object)))
 	require.NoError(t, err)
 	return db
-}
-
-// call posts action for order id with more key/value pairs.
-func call(t *testing.T, env *apitest.Env, r apitest.Reseller, action string, id int64, kv ...string) apitest.Response {
-	t.Helper()
-	return env.Post(t, r.Form(action, append([]string{"guid", fmt.Sprint(id)}, kv...)...))
 }
 
 func getServer(t *testing.T, env *apitest.Env, r apitest.Reseller, id int64) map[string]any {
 	t.Helper()
 	var order map[string]any
-	call(t, env, r, "getserver", id).Into(t, &order)
+	env.Call(t, r, "getserver", id).Into(t, &order)
 	return order
 }
 
@@ -74,42 +59,17 @@ func providerRef(t *testing.T, db *postgres.DB, id int64) string {
 	return ref
 }
 
-// chartAnswer is get_server_chart's data.
-type chartAnswer struct {
-	Date      []string `json:"date"`
-	In        []int64  `json:"in"`
-	Out       []int64  `json:"out"`
-	StartTime string   `json:"start_time"`
-	EndTime   string   `json:"end_time"`
-	Unit      string   `json:"unit"`
-}
-
-// requireChart checks a chart's shape: lists of one length, 5-minute steps.
-func requireChart(t *testing.T, c chartAnswer) {
-	t.Helper()
-	require.Equal(t, "bps", c.Unit)
-	require.Len(t, c.In, len(c.Date))
-	require.Len(t, c.Out, len(c.Date))
-	for i := 1; i < len(c.Date); i++ {
-		a, err := time.ParseInLocation("2006-01-02 15:04", c.Date[i-1], apitype.Location())
-		require.NoError(t, err)
-		b, err := time.ParseInLocation("2006-01-02 15:04", c.Date[i], apitype.Location())
-		require.NoError(t, err)
-		require.Equal(t, 5*time.Minute, b.Sub(a), "points %d and %d", i-1, i)
-	}
-}
-
 // lastHour asks for the chart of the hour before now and checks it.
-func lastHour(t *testing.T, env *apitest.Env, r apitest.Reseller, id int64) chartAnswer {
+func lastHour(t *testing.T, env *apitest.Env, r apitest.Reseller, id int64) apitest.Chart {
 	t.Helper()
 	end := time.Now()
 	start := end.Add(-time.Hour)
-	resp := call(t, env, r, "get_server_chart", id, "start_time", fmt.Sprint(start.UnixMilli()),
+	resp := env.Call(t, r, "get_server_chart", id, "start_time", fmt.Sprint(start.UnixMilli()),
 		"end_time", fmt.Sprint(end.UnixMilli()))
 	require.Equal(t, "获取成功", resp.Msg)
-	var c chartAnswer
+	var c apitest.Chart
 	resp.Into(t, &c)
-	requireChart(t, c)
+	apitest.RequireChart(t, c)
 	require.Equal(t, start.In(apitype.Location()).Format("2006-01-02 15:04"), c.StartTime)
 	require.Equal(t, end.In(apitype.Location()).Format("2006-01-02 15:04"), c.EndTime)
 	return c
@@ -134,7 +94,7 @@ type policy struct {
 
 func listPolicies(t *testing.T, env *apitest.Env, r apitest.Reseller, id int64) []policy {
 	t.Helper()
-	resp := call(t, env, r, "get_security_policy", id)
+	resp := env.Call(t, r, "get_security_policy", id)
 	require.Equal(t, "获取成功", resp.Msg)
 	require.NotEqual(t, "null", string(resp.OK(t)))
 	var list []policy
@@ -153,7 +113,7 @@ func requirePolicyRoundTrip(t *testing.T, env *apitest.Env, r apitest.Reseller, 
 	ctx := context.Background()
 	require.Empty(t, listPolicies(t, env, r, id))
 	var added policy
-	call(t, env, r, "server_add_hardpolicy", id, httpRule...).Into(t, &added)
+	env.Call(t, r, "server_add_hardpolicy", id, httpRule...).Into(t, &added)
 	require.Regexp(t, `^SP\d{16}$`, added.GUID)
 	require.Equal(t, policy{ID: added.ID, ProductID: id, GUID: added.GUID, Name: "允许HTTP访问", Weight: 100,
 		Direction: "Inbound", Protocol: "tcp", Action: "allow", RemoteIP: "0.0.0.0/0", LocalPort: "80",
@@ -165,12 +125,12 @@ func requirePolicyRoundTrip(t *testing.T, env *apitest.Env, r apitest.Reseller, 
 	require.Len(t, rules, 1)
 	require.Equal(t, "80", rules[0].LocalPort)
 
-	call(t, env, r, "server_del_hardpolicy", id, "policy_guid", added.GUID).OK(t)
+	env.Call(t, r, "server_del_hardpolicy", id, "policy_guid", added.GUID).OK(t)
 	require.Empty(t, listPolicies(t, env, r, id))
 	rules, err = vms.ListRules(ctx, ref)
 	require.NoError(t, err)
 	require.Empty(t, rules)
-	call(t, env, r, "server_del_hardpolicy", id, "policy_guid", added.GUID).Fails(t, "参数错误: policy_guid 不存在")
+	env.Call(t, r, "server_del_hardpolicy", id, "policy_guid", added.GUID).Fails(t, "参数错误: policy_guid 不存在")
 }
 
 func TestAServerIsOperatedEndToEndOnTheSimulator(t *testing.T) {
@@ -182,7 +142,7 @@ func TestAServerIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 	require.NoError(t, err)
 	ctx := context.Background()
 	r := env.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", "OPS-1", "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	id := c.IDs[0]
@@ -207,25 +167,25 @@ func TestAServerIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 		{"server_start", 3, 1, provider.StateOn},
 		{"server_restart", 5, 1, provider.StateOn},
 	} {
-		call(t, env, r, step.action, id).OK(t)
+		env.Call(t, r, step.action, id).OK(t)
 		require.Equal(t, step.act, getServer(t, env, r, id)["actStatus"], step.action)
 		waitForOperation(t, env, r, id, step.run)
 		requireState(step.simulated)
 	}
 
-	call(t, env, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
+	env.Call(t, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
 	require.EqualValues(t, 6, getServer(t, env, r, id)["actStatus"])
 	order = waitForOperation(t, env, r, id, 1)
 	require.Equal(t, centOS, order["system_guid"])
 	require.Equal(t, "root", order["loginName"])
 	require.Equal(t, "Reinstall#2026", order["loginPassword"])
 
-	call(t, env, r, "server_setpsw", id, "password", "Changed#2026").OK(t)
+	env.Call(t, r, "server_setpsw", id, "password", "Changed#2026").OK(t)
 	require.EqualValues(t, 7, getServer(t, env, r, id)["actStatus"])
 	order = waitForOperation(t, env, r, id, 1)
 	require.Equal(t, "Changed#2026", order["loginPassword"])
 
-	call(t, env, r, "server_setvnc", id, "password", "Console#2026").OK(t)
+	env.Call(t, r, "server_setvnc", id, "password", "Console#2026").OK(t)
 	require.EqualValues(t, 8, getServer(t, env, r, id)["actStatus"])
 	order = waitForOperation(t, env, r, id, 1)
 	require.EqualValues(t, 0, order["need_reset_vnc"])
@@ -235,21 +195,21 @@ func TestAServerIsOperatedEndToEndOnTheSimulator(t *testing.T) {
 		URL        string `json:"url"`
 		ExpireTime string `json:"expire_time"`
 	}
-	call(t, env, r, "server_getvncurl", id).Into(t, &console)
+	env.Call(t, r, "server_getvncurl", id).Into(t, &console)
 	require.Regexp(t, `^https://console\.sim\.invalid/vnc/[0-9a-f]{32}$`, console.URL)
 	expires, err := apitype.ParseDateTime(console.ExpireTime)
 	require.NoError(t, err)
 	require.WithinDuration(t, time.Now().Add(5*time.Minute), expires, time.Minute)
 
-	var day chartAnswer
-	call(t, env, r, "get_server_chart", id).Into(t, &day)
-	requireChart(t, day)
+	var day apitest.Chart
+	env.Call(t, r, "get_server_chart", id).Into(t, &day)
+	apitest.RequireChart(t, day)
 	require.InDelta(t, 288, len(day.Date), 1, "the last 24 hours by default")
 	require.Contains(t, []int{12, 13}, len(lastHour(t, env, r, id).Date))
 
 	requirePolicyRoundTrip(t, env, r, id, vms, ref)
 
-	call(t, env, r, "server_refund", id).OK(t)
+	env.Call(t, r, "server_refund", id).OK(t)
 	waitForStatus(t, env, r, id, -2)
 	require.Eventually(t, func() bool {
 		_, err := vms.VMState(ctx, ref)
@@ -265,9 +225,7 @@ func vncPassword(t *testing.T, db *postgres.DB, id int64) string {
 	if sealed == nil {
 		return ""
 	}
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	pw, err := box.OpenString(sealed)
+	pw, err := apitest.NewBox(t).OpenString(sealed)
 	require.NoError(t, err)
 	return pw
 }

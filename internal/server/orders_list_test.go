@@ -22,13 +22,13 @@ func list(t *testing.T, c testfactory.Caller, params map[string]any) (pages int6
 
 // serverOrders makes n orders of c's reseller on one line and system and
 // returns their ids in creation order.
-func (f fixture) serverOrders(t *testing.T, c testfactory.Caller, n int, opt func(*testfactory.ServerOrderRow)) []int64 {
+func serverOrders(t *testing.T, f testfactory.Fixture, c testfactory.Caller, n int, opt func(*testfactory.ServerOrderRow)) []int64 {
 	t.Helper()
-	line := testfactory.ServerLine(t, f.db, nil)
-	system := testfactory.System(t, f.db, nil)
+	line := testfactory.ServerLine(t, f.DB, nil)
+	system := testfactory.System(t, f.DB, nil)
 	ids := make([]int64, n)
 	for i := range ids {
-		ids[i] = testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) {
+		ids[i] = testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) {
 			o.LineID, o.SystemID = line.ID, system.ID
 			if opt != nil {
 				opt(o)
@@ -41,7 +41,7 @@ func (f fixture) serverOrders(t *testing.T, c testfactory.Caller, n int, opt fun
 func TestGetServersWithNoOrdersAnswersZeroPagesAndAnEmptyList(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
+	c := f.Caller(t)
 
 	data, err := c.Call(t, "getservers", nil)
 	require.NoError(t, err)
@@ -53,9 +53,9 @@ func TestGetServersWithNoOrdersAnswersZeroPagesAndAnEmptyList(t *testing.T) {
 func TestGetServersRowsCarryTheFieldsOfGetserver(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, nil)
-	testfactory.SecurityPolicy(t, f.db, o.ID, nil)
+	c := f.Caller(t)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, nil)
+	testfactory.SecurityPolicy(t, f.DB, o.ID, nil)
 
 	data, err := c.Call(t, "getservers", map[string]any{"page": "1"})
 	require.NoError(t, err)
@@ -72,8 +72,8 @@ func TestGetServersRowsCarryTheFieldsOfGetserver(t *testing.T) {
 func TestGetServersRejectsAPageOutOfRange(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	f.serverOrders(t, c, 1, nil)
+	c := f.Caller(t)
+	serverOrders(t, f, c, 1, nil)
 
 	for page, msg := range map[string]string{
 		"0":   "参数错误: page 不在可选范围",
@@ -89,8 +89,8 @@ func TestGetServersRejectsAPageOutOfRange(t *testing.T) {
 func TestGetServersReadsAnAbsentOrEmptyPageAsTheFirst(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	ids := f.serverOrders(t, c, 2, nil)
+	c := f.Caller(t)
+	ids := serverOrders(t, f, c, 2, nil)
 
 	_, got := list(t, c, nil)
 	require.Equal(t, ids, got)
@@ -101,8 +101,8 @@ func TestGetServersReadsAnAbsentOrEmptyPageAsTheFirst(t *testing.T) {
 func TestGetServersPastTheLastPageAnswersAnEmptyList(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	f.serverOrders(t, c, 1, nil)
+	c := f.Caller(t)
+	serverOrders(t, f, c, 1, nil)
 
 	for _, page := range []string{"2", "1000", "9223372036854775807"} {
 		pages, ids := list(t, c, map[string]any{"page": page})
@@ -114,8 +114,8 @@ func TestGetServersPastTheLastPageAnswersAnEmptyList(t *testing.T) {
 func TestGetServersFitsExactlyOneHundredOrdersOnOnePage(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	ids := f.serverOrders(t, c, 100, nil)
+	c := f.Caller(t)
+	ids := serverOrders(t, f, c, 100, nil)
 
 	pages, got := list(t, c, nil)
 	require.Equal(t, int64(1), pages)
@@ -127,10 +127,10 @@ func TestGetServersFitsExactlyOneHundredOrdersOnOnePage(t *testing.T) {
 func TestGetServersPutsTheHundredAndFirstOrderOnPageTwo(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c, other := f.caller(t), f.caller(t)
-	ids := f.serverOrders(t, c, 100, nil)
-	f.serverOrders(t, other, 1, nil) // in between by id, and not listed
-	ids = append(ids, f.serverOrders(t, c, 1, nil)...)
+	c, other := f.Caller(t), f.Caller(t)
+	ids := serverOrders(t, f, c, 100, nil)
+	serverOrders(t, f, other, 1, nil) // in between by id, and not listed
+	ids = append(ids, serverOrders(t, f, c, 1, nil)...)
 
 	pages, got := list(t, c, map[string]any{"page": "1"})
 	require.Equal(t, int64(2), pages)
@@ -144,11 +144,11 @@ func TestGetServersPutsTheHundredAndFirstOrderOnPageTwo(t *testing.T) {
 func TestGetServersListsDeletedAndReclaimedOrders(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
+	c := f.Caller(t)
 	statuses := []int64{1, -2, -1, 3, 0}
 	var ids []int64
 	for _, status := range statuses {
-		ids = append(ids, f.serverOrders(t, c, 1, func(o *testfactory.ServerOrderRow) { o.OrderStatus = int(status) })...)
+		ids = append(ids, serverOrders(t, f, c, 1, func(o *testfactory.ServerOrderRow) { o.OrderStatus = int(status) })...)
 	}
 
 	data, err := c.Call(t, "getservers", nil)
@@ -163,9 +163,9 @@ func TestGetServersListsDeletedAndReclaimedOrders(t *testing.T) {
 func TestGetServersListsOnlyTheCallersOrders(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c, other := f.caller(t), f.caller(t)
-	mine := f.serverOrders(t, c, 2, nil)
-	f.serverOrders(t, other, 3, nil)
+	c, other := f.Caller(t), f.Caller(t)
+	mine := serverOrders(t, f, c, 2, nil)
+	serverOrders(t, f, other, 3, nil)
 
 	pages, got := list(t, c, nil)
 	require.Equal(t, int64(1), pages)

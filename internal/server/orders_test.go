@@ -41,10 +41,10 @@ var securityPolicyKinds = map[string]string{
 func TestGetServerAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	line := testfactory.ServerLine(t, f.db, nil)
-	system := testfactory.System(t, f.db, nil)
-	o := testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) {
+	c := f.Caller(t)
+	line := testfactory.ServerLine(t, f.DB, nil)
+	system := testfactory.System(t, f.DB, nil)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) {
 		o.LineID, o.SystemID = line.ID, system.ID
 		o.ClientUserID, o.NeedResetVNC, o.SnapStatus = 77, 1, 0
 		o.AppendIP = `["192.168.1.101"]`
@@ -73,10 +73,10 @@ func TestGetServerAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 func TestGetServerListsSecurityPoliciesAsJSONText(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, nil)
-	first := testfactory.SecurityPolicy(t, f.db, o.ID, nil)
-	second := testfactory.SecurityPolicy(t, f.db, o.ID, func(p *testfactory.SecurityPolicyRow) {
+	c := f.Caller(t)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, nil)
+	first := testfactory.SecurityPolicy(t, f.DB, o.ID, nil)
+	second := testfactory.SecurityPolicy(t, f.DB, o.ID, func(p *testfactory.SecurityPolicyRow) {
 		p.Name, p.Direction, p.Protocol, p.Action, p.LocalPort = "禁止出站", "Outbound", "all", "deny", ""
 	})
 
@@ -104,8 +104,8 @@ func TestGetServerListsSecurityPoliciesAsJSONText(t *testing.T) {
 func TestGetServerAnswersEmptyPasswordWhenNoneIsSet(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) { o.LoginPassword = "" })
+	c := f.Caller(t)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) { o.LoginPassword = "" })
 
 	data, err := c.Call(t, "getserver", map[string]any{"guid": strconv.FormatInt(o.ID, 10)})
 	require.NoError(t, err)
@@ -115,10 +115,10 @@ func TestGetServerAnswersEmptyPasswordWhenNoneIsSet(t *testing.T) {
 func TestGetServerHidesAPasswordItCannotOpenBehindAnInternalError(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
+	c := f.Caller(t)
 	otherKey, err := secret.New(bytes.Repeat([]byte{9}, secret.KeySize))
 	require.NoError(t, err)
-	o := testfactory.ServerOrder(t, f.db, otherKey, c.Reseller.ID, nil)
+	o := testfactory.ServerOrder(t, f.DB, otherKey, c.Reseller.ID, nil)
 
 	_, err = c.Call(t, "getserver", map[string]any{"guid": strconv.FormatInt(o.ID, 10)})
 	require.ErrorIs(t, err, secret.ErrOpen)
@@ -129,8 +129,8 @@ func TestGetServerHidesAPasswordItCannotOpenBehindAnInternalError(t *testing.T) 
 func TestGetServerFindsAPrefixedGUID(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	o := testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, nil)
+	c := f.Caller(t)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, nil)
 
 	data, err := c.Call(t, "getserver", map[string]any{"guid": "srv_" + strconv.FormatInt(o.ID, 10)})
 	require.NoError(t, err)
@@ -140,8 +140,8 @@ func TestGetServerFindsAPrefixedGUID(t *testing.T) {
 func TestGetServerHidesAnotherResellersOrder(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	owner, other := f.caller(t), f.caller(t)
-	o := testfactory.ServerOrder(t, f.db, f.box, owner.Reseller.ID, nil)
+	owner, other := f.Caller(t), f.Caller(t)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, owner.Reseller.ID, nil)
 
 	_, err := other.Call(t, "getserver", map[string]any{"guid": strconv.FormatInt(o.ID, 10)})
 	require.ErrorIs(t, err, dispatch.ErrOrderNotFound)
@@ -151,8 +151,8 @@ func TestGetServerHidesAnotherResellersOrder(t *testing.T) {
 func TestGetServerAnswersNotFoundForUnknownOrMalformedIDs(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
-	testfactory.ServerOrder(t, f.db, f.box, c.Reseller.ID, nil)
+	c := f.Caller(t)
+	testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, nil)
 
 	for _, guid := range []string{"9000000000", "abc", "0", "-5", "srv_", "1.5"} {
 		_, err := c.Call(t, "getserver", map[string]any{"guid": guid})
@@ -163,7 +163,7 @@ func TestGetServerAnswersNotFoundForUnknownOrMalformedIDs(t *testing.T) {
 func TestGetServerWithoutGUIDAsksForIt(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	c := f.caller(t)
+	c := f.Caller(t)
 
 	_, err := c.Call(t, "getserver", nil)
 	require.EqualError(t, err, "缺少必要参数: guid")

@@ -33,20 +33,20 @@ func TestRandomHistoriesKeepTheLedgerWhole(t *testing.T) {
 		seed := uint64(seq)*7919 + 17
 		rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 		r := s.NewReseller(t, fmt.Sprint(rng.IntN(3000)))
-		s.setNow(at("2026-01-31 10:00:00"))
-		now := at("2026-01-31 10:00:00")
+		s.SetNow(apitest.At("2026-01-31 10:00:00"))
+		now := apitest.At("2026-01-31 10:00:00")
 		var orders []int64
 		for step := 0; step < steps; step++ {
 			switch op := rng.IntN(7); op {
 			case 0, 1:
 				content := fmt.Sprintf(`{"cpu":%d,"ram":8,"bandwidth":%d,"harddisksValues":"40,%d","defense":5,"renew_auto":%d}`,
 					4+rng.IntN(4), 10+10*rng.IntN(5), 10*(1+rng.IntN(8)), rng.IntN(2))
-				var c created
+				var c apitest.Created
 				resp := s.buy(t, r, fmt.Sprintf("P-%d-%d", seq, step), content)
 				if resp.Code == 1 {
 					resp.Into(t, &c)
 					orders = append(orders, c.IDs...)
-					s.activate(t, c.IDs...)
+					s.Activate(t, "server", c.IDs...)
 				} else {
 					require.Equal(t, "余额不足", resp.Msg, "seed %d step %d", seed, step)
 				}
@@ -66,7 +66,7 @@ func TestRandomHistoriesKeepTheLedgerWhole(t *testing.T) {
 				topup(t, s.DB, r.ID, decimal.NewFromInt(int64(1+rng.IntN(500))))
 			case 6:
 				now = now.Add(time.Duration(rng.IntN(40*24)) * time.Hour)
-				s.setNow(now)
+				s.SetNow(now)
 				_, err := sweeper.Sweep(ctx, now, false)
 				require.NoError(t, err)
 			}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -9,29 +8,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/zonkvm/zonkvmd/examples"
 	"github.com/zonkvm/zonkvmd/internal/apitest"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
-	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
-	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 // liveShop is a daemon with its job workers on the example catalogue
-// (every line on the sim driver).
+// whose example server line runs the provider object given.
 func liveShop(t *testing.T, provider string) *apitest.Env {
 	t.Helper()
-	db := pgtest.NewDB(t)
-	box, err := secret.New(apitest.TestKey)
-	require.NoError(t, err)
-	ctx := context.Background()
-	_, err = catalog.Import(ctx, db, box, bytes.NewReader(examples.Catalog))
-	require.NoError(t, err)
-	if provider != "" {
-		_, err = db.Exec(ctx, `UPDATE server_lines SET provider_config = $2 WHERE guid = $1`,
-			lineGUID, box.Seal([]byte(provider)))
-		require.NoError(t, err)
-	}
-	return apitest.New(t, db)
+	return apitest.New(t, catalogDB(t, provider))
 }
 
 func waitForStatus(t *testing.T, env *apitest.Env, r apitest.Reseller, id int64, want float64) map[string]any {
@@ -49,7 +33,7 @@ func TestAPurchaseIsProvisionedByItsJob(t *testing.T) {
 	t.Parallel()
 	env := liveShop(t, `{"driver":"sim","delay_ms":0}`)
 	r := env.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", "LIVE-1", "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	order := waitForStatus(t, env, r, c.IDs[0], 1)
@@ -62,7 +46,7 @@ func TestAPurchaseTheProviderRefusesIsRefundedAndDeleted(t *testing.T) {
 	t.Parallel()
 	env := liveShop(t, `{"driver":"sim","delay_ms":0,"fail":"create"}`)
 	r := env.NewReseller(t, "1000")
-	var c created
+	var c apitest.Created
 	env.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", "DOOMED", "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	require.Equal(t, "730.00", c.Balance)

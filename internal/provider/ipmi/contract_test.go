@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/zonkvm/zonkvmd/internal/provider"
+	"github.com/zonkvm/zonkvmd/internal/provider/ipmi/ipmitest"
 	"github.com/zonkvm/zonkvmd/internal/provider/providertest"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestIPMIDriverPassesTheBareMetalContract(t *testing.T) {
 	t.Parallel()
 	providertest.BareMetalContract(t, func(t *testing.T) (provider.BareMetalDriver, provider.Machine) {
-		b, _ := startBMC(t)
+		b, _ := ipmitest.StartBMC(t, ipmitest.PoweredOff)
 		return newDriver(t, `{"driver":"ipmi","timeout_ms":5000}`), machine(b)
 	})
 }

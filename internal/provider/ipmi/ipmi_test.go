@@ -11,6 +11,7 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/provider"
 	"github.com/zonkvm/zonkvmd/internal/provider/ipmi"
+	"github.com/zonkvm/zonkvmd/internal/provider/ipmi/ipmitest"
 )
 
 func newDriver(t *testing.T, config string) provider.BareMetalDriver {
@@ -33,7 +34,7 @@ func TestPowerOnOffAndStateThroughTheBMC(t *testing.T) {
 	for _, iface := range []string{"lanplus", "lan"} {
 		t.Run(iface, func(t *testing.T) {
 			t.Parallel()
-			b, ch := startBMC(t)
+			b, ch := ipmitest.StartBMC(t, ipmitest.PoweredOff)
 			d := newDriver(t, `{"driver":"ipmi","timeout_ms":5000,"interface":"`+iface+`"}`)
 			ctx := context.Background()
 			m := machine(b)
@@ -58,7 +59,7 @@ func TestPowerOnOffAndStateThroughTheBMC(t *testing.T) {
 
 func TestEachPowerOperationSendsItsChassisCommand(t *testing.T) {
 	t.Parallel()
-	b, ch := startBMC(t)
+	b, ch := ipmitest.StartBMC(t, ipmitest.PoweredOff)
 	d := newDriver(t, `{"driver":"ipmi"}`)
 	ctx := context.Background()
 	m := machine(b)
@@ -89,12 +90,12 @@ func TestEachPowerOperationSendsItsChassisCommand(t *testing.T) {
 
 func TestWrongPasswordIsRejectedWithoutShowingIt(t *testing.T) {
 	t.Parallel()
-	b, ch := startBMC(t)
+	b, ch := ipmitest.StartBMC(t, ipmitest.PoweredOff)
 	lanplus := newDriver(t, `{"driver":"ipmi","timeout_ms":5000}`)
 	lan := newDriver(t, `{"driver":"ipmi","timeout_ms":5000,"interface":"lan"}`)
 	for _, bad := range []provider.BMC{
-		{Host: b.Host, Port: b.Port, Username: bmcUser, Password: "not-the-Pa55word"},
-		{Host: b.Host, Port: b.Port, Username: "nobody", Password: bmcPassword},
+		{Host: b.Host, Port: b.Port, Username: ipmitest.User, Password: "not-the-Pa55word"},
+		{Host: b.Host, Port: b.Port, Username: "nobody", Password: ipmitest.Password},
 	} {
 		for _, d := range []provider.BareMetalDriver{lanplus, lan} {
 			wrongCredentials(t, d, bad)
@@ -133,11 +134,11 @@ func TestABMCThatDoesNotAnswerIsUnavailable(t *testing.T) {
 
 	d := newDriver(t, `{"driver":"ipmi","timeout_ms":700}`)
 	for name, port := range map[string]int{"closed": closedPort, "silent": silentPort} {
-		b := provider.BMC{Host: "127.0.0.1", Port: port, Username: bmcUser, Password: bmcPassword}
+		b := provider.BMC{Host: "127.0.0.1", Port: port, Username: ipmitest.User, Password: ipmitest.Password}
 		start := time.Now()
 		err := d.PowerMachine(context.Background(), machine(b), provider.PowerOn)
 		require.ErrorIs(t, err, provider.ErrUnavailable, "%s: %v", name, err)
-		require.NotContains(t, err.Error(), bmcPassword)
+		require.NotContains(t, err.Error(), ipmitest.Password)
 		require.Less(t, time.Since(start), 3*time.Second, name)
 
 		start = time.Now()

@@ -1,6 +1,7 @@
-// Package leasetest holds what the tests of internal/lease and internal/idc
-// share: a BMC to power machines through. It is for tests only.
-package leasetest
+// Package ipmitest runs go-ipmi's reference BMC in-process for tests: the
+// ipmi driver's own and those of the businesses that power machines through
+// a BMC (bare metal and colocation). It is for tests only.
+package ipmitest
 
 import (
 	"context"
@@ -20,8 +21,17 @@ import (
 
 // The reference BMC's only account.
 const (
-	BMCUser     = "admin"
-	BMCPassword = "Pa55-word-9"
+	User     = "admin"
+	Password = "Pa55-word-9"
+)
+
+// Power is the machine's power when its BMC starts.
+type Power bool
+
+// The machine behind a BMC starts powered off or on.
+const (
+	PoweredOff Power = false
+	PoweredOn  Power = true
 )
 
 // Chassis is go-ipmi's mock chassis behaving like a machine, with a record
@@ -91,19 +101,19 @@ type testHAL struct {
 func (h *testHAL) Chassis() hal.ChassisHAL { return h.ch }
 
 // StartBMC runs go-ipmi's reference BMC (lanplus and IPMI v1.5) in-process
-// on a free UDP port of 127.0.0.1, for a machine that is powered on, until
-// the test ends. It returns how to reach it and its chassis.
-func StartBMC(t testing.TB) (provider.BMC, *Chassis) {
+// on a free UDP port of 127.0.0.1, for a machine powered as power says,
+// until the test ends. It returns how to reach it and its chassis.
+func StartBMC(t testing.TB, power Power) (provider.BMC, *Chassis) {
 	t.Helper()
-	ch := &Chassis{Chassis: &mock.Chassis{On: true}}
+	ch := &Chassis{Chassis: &mock.Chassis{On: bool(power)}}
 	info := bmc.DeviceInfo{DeviceID: 32, DeviceRevision: 1, FirmwareMajor: 1, IPMIVersion: 0x02,
 		ManufacturerID: 0x000157, ProductID: 1, AdditionalDeviceSupport: 0x39}
 	var guid [16]byte
-	copy(guid[:], "zonkvmd-leasebmc")
+	copy(guid[:], "zonkvmd-test-bmc")
 	b := bmc.New(info, guid, &testHAL{HAL: mock.New(), ch: ch})
-	u, err := b.Users.Add(2, BMCUser)
+	u, err := b.Users.Add(2, User)
 	require.NoError(t, err)
-	u.SetPassword([]byte(BMCPassword))
+	u.SetPassword([]byte(Password))
 	u.Enabled = true
 	u.ChannelAccess[1] = bmc.UserChannelAccess{MaxPrivilege: bmc.PrivilegeLevelAdministrator, Enabled: true}
 
@@ -122,5 +132,5 @@ func StartBMC(t testing.TB) (provider.BMC, *Chassis) {
 		<-done
 	})
 	port := pc.LocalAddr().(*net.UDPAddr).Port
-	return provider.BMC{Host: "127.0.0.1", Port: port, Username: BMCUser, Password: BMCPassword}, ch
+	return provider.BMC{Host: "127.0.0.1", Port: port, Username: User, Password: Password}, ch
 }
