@@ -19,7 +19,9 @@ import (
 // returns the account after, the ledger ids in the order of entries, and
 // ErrInsufficient (nothing changed) when balance plus credit line cannot
 // pay the whole sum. When rec is not nil, the same statement stores rec's
-// answer for its idempotency key, with the balance after at "balance".
+// answer for its idempotency key, with the balance after at "balance"; for
+// OnceLate it inserts the key row, and answers ErrReplay when a concurrent
+// call's row is there first (the caller rolls back).
 func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record) (Account, []int64, error) {
 	n := len(entries)
 	total := decimal.Zero
@@ -67,18 +69,26 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			UPDATE idempotency_keys k
 			SET response = jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
 			FROM acct
-			WHERE $12::text IS NOT NULL AND k.reseller_id = $1 AND k.scope = $12 AND k.key = $14)
-		SELECT acct.balance, acct.credit_limit, ins.id FROM acct, ins ORDER BY ins.id`,
+			WHERE $12::text IS NOT NULL AND NOT $16 AND k.reseller_id = $1 AND k.scope = $12 AND k.key = $14),
+		fresh AS (
+			INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
+			SELECT $1, $12, $14, $15, jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
+			FROM acct WHERE $16
+			ON CONFLICT DO NOTHING
+			RETURNING 1)
+		SELECT acct.balance, acct.credit_limit, ins.id, (SELECT count(*) FROM fresh)
+		FROM acct, ins ORDER BY ins.id`,
 		resellerID, total, amounts, kinds, businesses, orderIDs, references, froms, tos, coupons, notes,
-		rec.scope(), rec.answer(), rec.key())
+		rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting())
 	if err != nil {
 		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
 	}
 	a := Account{ResellerID: resellerID}
 	ids := make([]int64, 0, n)
+	var keyed int64
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&a.Balance, &a.CreditLimit, &id); err != nil {
+		if err := rows.Scan(&a.Balance, &a.CreditLimit, &id, &keyed); err != nil {
 			rows.Close()
 			return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
 		}
@@ -93,6 +103,9 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			return Account{}, nil, gerr
 		}
 		return Account{}, nil, ErrInsufficient
+	}
+	if rec.inserting() && keyed == 0 { // a concurrent call with the key committed first
+		return Account{}, nil, ErrReplay
 	}
 	if rec != nil {
 		rec.stored = true

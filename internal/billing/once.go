@@ -36,13 +36,13 @@ func RequestHash(request any) ([]byte, error) {
 
 // Once runs fn at most once for (reseller, scope, key) and returns its
 // answer; a repeat with the same request hash gets the first answer again
-// without running fn, a repeat with another hash gets ErrKeyReused (the key
-// row's insert finds the first call's row and waits for it, so there is no
-// separate look-up before the transaction). fn runs
-// inside the transaction that records the key, so its charge and the key
-// commit together; when fn fails nothing is recorded and the reseller may
-// try again. Concurrent calls with one key wait for each other. An empty key
-// runs fn in a transaction with no idempotency.
+// without running fn, a repeat with another hash gets ErrKeyReused. fn runs
+// inside the transaction that first inserts the key row, so its charge and
+// the key commit together, and a concurrent call with the key waits for
+// that row and then answers the first answer; when fn fails nothing is
+// recorded and the reseller may try again. Renewals and upgrades use it: they
+// check their order inside the transaction. An empty key runs fn in a
+// transaction with no idempotency.
 func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key string, hash []byte,
 	fn func(tx pgx.Tx, rec *Record) (any, error)) (json.RawMessage, error) {
 	var answer json.RawMessage
@@ -52,8 +52,6 @@ func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key str
 		var rec *Record
 		if key != "" {
 			rec = &Record{Scope: scope, Key: key}
-		}
-		if key != "" {
 			tag, err := tx.Exec(ctx, `
 				INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
 				VALUES ($1, $2, $3, $4, 'null') ON CONFLICT DO NOTHING`, resellerID, scope, key, hash)
@@ -82,22 +80,64 @@ func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key str
 		return nil, err
 	}
 	if replay {
-		return recorded(ctx, db, resellerID, scope, key, hash)
+		return Replay(ctx, db, resellerID, scope, key, hash)
 	}
 	return answer, nil
 }
 
-// recorded returns the kept answer for a key, nil when there is none.
-func recorded(ctx context.Context, q postgres.Querier, resellerID int64, scope, key string, hash []byte) (json.RawMessage, error) {
+// ErrReplay is what Charge answers when the idempotency key it was to write
+// is already there: a concurrent call with the same key committed first.
+var ErrReplay = errors.New("a concurrent call with this key answered first")
+
+// OnceLate is Once for purchases, whose key row is written last: fn's
+// billing.Charge inserts it (with the answer) in the very statement that
+// charges, so the key costs no round trip of its own. The caller has looked
+// the key up before checking the request (Replay), so a sequential repeat
+// never gets here. A concurrent duplicate's key insert waits for the first
+// call's commit, finds its row, and this call's transaction is rolled back
+// (nothing charged) and answers the first answer. When fn fails, the key is
+// looked up again: a duplicate that committed meanwhile (and spent the
+// money or took the last machine) is answered instead of the failure. A
+// repeat with another hash gets ErrKeyReused.
+func OnceLate(ctx context.Context, db *postgres.DB, resellerID int64, scope, key string, hash []byte,
+	fn func(tx pgx.Tx, rec *Record) (any, error)) (json.RawMessage, error) {
+	var answer json.RawMessage
+	err := postgres.Tx(ctx, db, func(tx pgx.Tx) error {
+		rec := &Record{Scope: scope, Key: key, hash: hash, insert: true}
+		v, err := fn(tx, rec)
+		if err != nil {
+			return err
+		}
+		if !rec.stored {
+			return fmt.Errorf("billing.OnceLate: %s %q: the charge did not record the key", scope, key)
+		}
+		answer, err = json.Marshal(v)
+		return err
+	})
+	if err == nil {
+		return answer, nil
+	}
+	if first, rerr := Replay(ctx, db, resellerID, scope, key, hash); rerr != nil || first != nil {
+		return first, rerr
+	}
+	return nil, err
+}
+
+// ReplaySQL reads the kept answer of (reseller_id, scope, key), for
+// callers that batch it with other reads (ScanReplay reads its row).
+const ReplaySQL = `SELECT request_hash, response FROM idempotency_keys
+	WHERE reseller_id = $1 AND scope = $2 AND key = $3`
+
+// ScanReplay reads a row of ReplaySQL as Replay answers.
+func ScanReplay(row pgx.Row, hash []byte) (json.RawMessage, error) {
 	var stored []byte
 	var answer json.RawMessage
-	err := q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys
-		WHERE reseller_id = $1 AND scope = $2 AND key = $3`, resellerID, scope, key).Scan(&stored, &answer)
+	err := row.Scan(&stored, &answer)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("billing.Once: %w", err)
+		return nil, fmt.Errorf("billing.Replay: %w", err)
 	}
 	if string(stored) != string(hash) {
 		return nil, ErrKeyReused
@@ -105,13 +145,21 @@ func recorded(ctx context.Context, q postgres.Querier, resellerID int64, scope, 
 	return answer, nil
 }
 
-// Record is the idempotency key a Once call holds. Charge can store the
-// answer (Answer, with the balance after filled in) in its own statement,
-// which spares a round trip while the account row is locked; Once then
-// does not store it again.
+// Replay returns the kept answer for a key, nil when there is none, and
+// ErrKeyReused when the key was used with another request hash.
+func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, key string, hash []byte) (json.RawMessage, error) {
+	return ScanReplay(q.QueryRow(ctx, ReplaySQL, resellerID, scope, key), hash)
+}
+
+// Record is the idempotency key a Once or OnceLate call holds. Charge
+// stores the answer (Answer, with the balance after filled in) in its own
+// statement, which spares a round trip while the account row is locked; for
+// OnceLate it inserts the key row there too.
 type Record struct {
 	Scope, Key string
 	Answer     json.RawMessage
+	hash       []byte
+	insert     bool
 	stored     bool
 }
 
@@ -134,4 +182,13 @@ func (r *Record) answer() []byte {
 		return nil
 	}
 	return r.Answer
+}
+
+func (r *Record) inserting() bool { return r != nil && r.insert && r.Answer != nil }
+
+func (r *Record) hashOrNil() []byte {
+	if r == nil {
+		return nil
+	}
+	return r.hash
 }

@@ -20,7 +20,7 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 		return
 	}
 	b := s.panel()
-	t.HandleSub("create_order", "create_database", s.createDatabase)
+	t.HandleSub("create_order", "create_database", s.Engine.Replayable(s.createDatabase))
 	t.HandleSub("sql_operate", "sql_renew", b.Renew)
 	t.HandleSub("sql_operate", "sql_upgrade", s.upgrade)
 	t.HandleSub("sql_operate", "sql_refund", b.Refund)

@@ -22,7 +22,7 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 		return
 	}
 	b := s.panel()
-	t.HandleSub("create_order", "create_hosting", s.createHosting)
+	t.HandleSub("create_order", "create_hosting", s.Engine.Replayable(s.createHosting))
 	t.HandleSub("hosting_operate", "hosting_renew", b.Renew)
 	t.HandleSub("hosting_operate", "hosting_upgrade", s.upgrade)
 	t.HandleSub("hosting_operate", "hosting_refund", b.Refund)

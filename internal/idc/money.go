@@ -13,7 +13,7 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 		return
 	}
 	m := lease.Money{Business: lease.IDC, Engine: s.Engine, Lock: lock} // a refund leaves nothing to free
-	t.HandleSub("create_order", "create_idc", s.createIDC)
+	t.HandleSub("create_order", "create_idc", s.Engine.Replayable(s.createIDC))
 	t.Handle("idc_renew", m.Renew)
 	t.Handle("idc_upgrade", m.Upgrade)
 	t.Handle("idc_refund", m.Refund)

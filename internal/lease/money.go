@@ -22,7 +22,7 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 		return
 	}
 	m := s.money()
-	t.HandleSub("create_order", "create_lease", s.createLease)
+	t.HandleSub("create_order", "create_lease", s.Engine.Replayable(s.createLease))
 	t.Handle("lease_renew", m.Renew)
 	t.Handle("lease_upgrade", m.Upgrade)
 	t.Handle("lease_refund", m.Refund)

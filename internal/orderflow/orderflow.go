@@ -42,6 +42,8 @@ func APIError(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, billing.ErrReplay): // OnceLate answers the first call instead
+		return err
 	case errors.Is(err, billing.ErrInsufficient):
 		return dispatch.ErrNoBalance
 	case errors.Is(err, billing.ErrKeyReused):
@@ -134,16 +136,18 @@ type BuyPlan struct {
 }
 
 // Buy runs a purchase once per (reseller, order_id): it inserts the
-// orders, takes the coupon, charges every order with one balance update,
-// and writes each order's provisioning job, all in one transaction. A
-// repeat with the same parameters answers the first answer and charges
-// nothing; with other parameters, 订单号已存在.
+// orders, writes each order's provisioning job, takes the coupon and
+// charges every order with one balance update that also records the
+// order_id, all in one transaction. A repeat with the same parameters
+// answers the first answer and charges nothing (Replayable answers a
+// sequential repeat before any check; a concurrent one is rolled back);
+// with other parameters, 订单号已存在.
 func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, plan BuyPlan) (json.RawMessage, error) {
 	hash, err := billing.RequestHash(req.Params.Map())
 	if err != nil {
 		return nil, err
 	}
-	answer, err := billing.Once(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, pu.OrderNo, hash,
+	answer, err := billing.OnceLate(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, pu.OrderNo, hash,
 		func(tx pgx.Tx, rec *billing.Record) (any, error) {
 			ids := make([]int64, pu.Number)
 			for i := range ids {
@@ -233,4 +237,26 @@ func Named(err error, names map[string]string) error {
 		return dispatch.ParamError(name, fe.Why)
 	}
 	return APIError(err)
+}
+
+// Replayable wraps a create_order handler: a reseller's order_id that has
+// an answer already gets that answer before anything else is checked, so a
+// retry of a purchase whose answer was lost gets it even if the catalogue
+// has changed since (a closed line, a price); the same order_id with other
+// parameters answers 订单号已存在.
+func (e *Engine) Replayable(h dispatch.HandlerFunc) dispatch.HandlerFunc {
+	return func(ctx context.Context, req *dispatch.Request) (any, error) {
+		orderNo := req.Params.String("order_id")
+		if orderNo != "" {
+			hash, err := billing.RequestHash(req.Params.Map())
+			if err != nil {
+				return nil, err
+			}
+			answer, err := billing.Replay(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, orderNo, hash)
+			if err != nil || answer != nil {
+				return answer, APIError(err)
+			}
+		}
+		return h(ctx, req)
+	}
 }

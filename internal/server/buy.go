@@ -35,15 +35,20 @@ func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	l, err := loadLine(ctx, s.DB, lineGUID, 0)
-	if err != nil {
-		return nil, err
+	// The order_id's first answer, the line and the system in one round
+	// trip; a repeat gets its first answer before anything is checked.
+	var l line
+	var sys orderflow.System
+	var lookups orderflow.Lookups
+	lookups.Row(lineSQL, []any{lineGUID, 0}, func(row pgx.Row) error { return scanLine(row, &l) })
+	lookups.System("system_guid", req.Params.String("system_guid"), &sys)
+	if first, err := s.Engine.Prefetch(ctx, req, &lookups); first != nil || err != nil {
+		return first, err
 	}
 	if err := l.forSale(); err != nil {
 		return nil, err
 	}
-	sys, err := orderflow.LoadSystem(ctx, s.DB, "system_guid", req.Params.String("system_guid"))
-	if err != nil {
+	if err := l.withPackages(ctx, s.DB); err != nil {
 		return nil, err
 	}
 	cfg, err := readConfig(pu.Content, sys.SystemHarddisk, l)

@@ -96,6 +96,23 @@ func TestARepeatedOrderIDAnswersTheFirstAnswerAndChargesOnce(t *testing.T) {
 	s.buy(t, other, "DUP-1", example).OK(t) // order numbers are per reseller
 }
 
+func TestARetryAfterTheCatalogueChangedStillGetsTheFirstAnswer(t *testing.T) {
+	t.Parallel()
+	s := newShop(t)
+	r := s.NewReseller(t, "1000")
+	first := s.buy(t, r, "LOST-1", example)
+	first.OK(t)
+	// The answer was lost on the way; meanwhile the operator closed the line
+	// and raised its prices. The reseller's retry must still learn that it
+	// bought (and paid for) the server.
+	s.Exec(t, `UPDATE server_lines SET status = 0, cpu_price = 99.00 WHERE guid = $1`, lineGUID)
+	again := s.buy(t, r, "LOST-1", example)
+	require.JSONEq(t, string(first.Data), string(again.Data))
+	s.buy(t, r, "LOST-1", `{"cpu":8,"ram":8,"bandwidth":20}`).Fails(t, "订单号已存在")
+	s.buy(t, r, "NEW-1", example).Fails(t, "该线路节点不存在或已下架")
+	require.Equal(t, "730.00", s.Balance(t, r))
+}
+
 func TestNumberBuysThatManyOrdersInOneCharge(t *testing.T) {
 	t.Parallel()
 	s := newShop(t)
