@@ -97,18 +97,11 @@ func (m Money) now() time.Time { return m.Engine.Now().In(apitype.Location()) }
 // the order is 正常 or 已过期, 参数错误: guid 该线路暂停续费 when the line
 // renews no more, 参数错误: months ... and 余额不足 as their names say.
 func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
+	ch, err := orderflow.ParseChange(req.Params)
 	if err != nil {
 		return nil, err
 	}
-	clientUser, err := orderflow.ClientUserID(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	clientOrder, err := req.Params.Text("client_order_id")
-	if err != nil {
-		return nil, err
-	}
+	id, clientUser, clientOrder := ch.OrderID, ch.ClientUser, ch.ClientOrder
 	return m.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
 		o, l, err := m.lockWithLine(ctx, tx, req.Reseller.ID, id)
 		if err != nil {
@@ -159,18 +152,11 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 // ipnumAdd|bandwidthAdd|defenseAdd ... for a value the line does not sell,
 // and 余额不足.
 func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
+	ch, err := orderflow.ParseChange(req.Params)
 	if err != nil {
 		return nil, err
 	}
-	clientUser, err := orderflow.ClientUserID(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	clientOrder, err := req.Params.Text("client_order_id")
-	if err != nil {
-		return nil, err
-	}
+	id, clientUser, clientOrder := ch.OrderID, ch.ClientUser, ch.ClientOrder
 	return m.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
 		o, l, err := m.lockWithLine(ctx, tx, req.Reseller.ID, id)
 		if err != nil {

@@ -102,3 +102,27 @@ func ClientUserID(p dispatch.Params) (int64, error) {
 	}
 	return p.IntIn("client_user_id", 0, 0, 1<<53)
 }
+
+// Change is what a renewal or an upgrade names: its order (guid), the
+// reseller's client_order_id ("" for none) and client_user_id (-1: keep
+// the order's).
+type Change struct {
+	OrderID     int64
+	ClientOrder string
+	ClientUser  int64
+}
+
+// ParseChange reads a Change's parameters, answering as OrderID,
+// ClientUserID and Params.Text do.
+func ParseChange(p dispatch.Params) (Change, error) {
+	var c Change
+	var err error
+	if c.OrderID, err = p.OrderID(); err != nil {
+		return c, err
+	}
+	if c.ClientUser, err = ClientUserID(p); err != nil {
+		return c, err
+	}
+	c.ClientOrder, err = p.Text("client_order_id")
+	return c, err
+}

@@ -29,18 +29,11 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 // the current end_time, expired or not; an expired server is reinstated.
 // Idempotent on client_order_id.
 func (s *Service) renew(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
+	ch, err := orderflow.ParseChange(req.Params)
 	if err != nil {
 		return nil, err
 	}
-	clientUser, err := orderflow.ClientUserID(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	clientOrder, err := req.Params.Text("client_order_id")
-	if err != nil {
-		return nil, err
-	}
+	id, clientUser, clientOrder := ch.OrderID, ch.ClientUser, ch.ClientOrder
 	return s.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
 		o, err := lock(ctx, tx, req.Reseller.ID, id)
 		if err != nil {
