@@ -24,30 +24,11 @@ import (
 // call's row is there first (the caller rolls back).
 func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record) (Account, []int64, error) {
 	n := len(entries)
-	total := decimal.Zero
-	amounts := make([]decimal.Decimal, n)
-	kinds, businesses, references, notes := make([]string, n), make([]*string, n), make([]*string, n), make([]string, n)
-	orderIDs, coupons := make([]*int64, n), make([]*int64, n)
-	froms, tos := make([]*time.Time, n), make([]*time.Time, n)
-	for i, e := range entries {
-		if e.Amount.IsNegative() || !e.Amount.Equal(e.Amount.Truncate(2)) {
-			return Account{}, nil, fmt.Errorf("billing.Charge: bad amount %s", e.Amount)
-		}
-		total = total.Add(e.Amount)
-		amounts[i], kinds[i], notes[i] = e.Amount, e.Kind, e.Note
-		if e.Business != "" {
-			businesses[i], orderIDs[i] = &entries[i].Business, &entries[i].OrderID
-		}
-		if e.Reference != "" {
-			references[i] = &entries[i].Reference
-		}
-		if !e.From.IsZero() {
-			froms[i], tos[i] = &entries[i].From, &entries[i].To
-		}
-		if e.CouponID != 0 {
-			coupons[i] = &entries[i].CouponID
-		}
+	c, err := columnsOf(entries)
+	if err != nil {
+		return Account{}, nil, err
 	}
+	total := c.total
 	rows, err := tx.Query(ctx, `
 		WITH acct AS (
 			UPDATE accounts SET balance = balance - $2, updated_at = now()
@@ -78,8 +59,8 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			RETURNING 1)
 		SELECT acct.balance, acct.credit_limit, ins.id, (SELECT count(*) FROM fresh)
 		FROM acct, ins ORDER BY ins.id`,
-		resellerID, total, amounts, kinds, businesses, orderIDs, references, froms, tos, coupons, notes,
-		rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting())
+		resellerID, total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos, c.coupons,
+		c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting())
 	if err != nil {
 		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
 	}
@@ -146,4 +127,44 @@ func Paid(ctx context.Context, tx pgx.Tx, business string, orderID int64) (charg
 		}
 	}
 	return charges, refunded, rows.Err()
+}
+
+// chargeColumns are a charge's entries as the arrays its statement unnests.
+type chargeColumns struct {
+	total                  decimal.Decimal
+	amounts                []decimal.Decimal
+	kinds, notes           []string
+	businesses, references []*string
+	orderIDs, coupons      []*int64
+	froms, tos             []*time.Time
+}
+
+// columnsOf checks every entry's amount (positive, two decimals) and
+// returns the entries as columns.
+func columnsOf(entries []Entry) (chargeColumns, error) {
+	n := len(entries)
+	c := chargeColumns{total: decimal.Zero, amounts: make([]decimal.Decimal, n), kinds: make([]string, n),
+		notes: make([]string, n), businesses: make([]*string, n), references: make([]*string, n),
+		orderIDs: make([]*int64, n), coupons: make([]*int64, n), froms: make([]*time.Time, n), tos: make([]*time.Time, n)}
+	for i := range entries {
+		e := &entries[i]
+		if e.Amount.IsNegative() || !e.Amount.Equal(e.Amount.Truncate(2)) {
+			return c, fmt.Errorf("billing.Charge: bad amount %s", e.Amount)
+		}
+		c.total = c.total.Add(e.Amount)
+		c.amounts[i], c.kinds[i], c.notes[i] = e.Amount, e.Kind, e.Note
+		if e.Business != "" {
+			c.businesses[i], c.orderIDs[i] = &e.Business, &e.OrderID
+		}
+		if e.Reference != "" {
+			c.references[i] = &e.Reference
+		}
+		if !e.From.IsZero() {
+			c.froms[i], c.tos[i] = &e.From, &e.To
+		}
+		if e.CouponID != 0 {
+			c.coupons[i] = &e.CouponID
+		}
+	}
+	return c, nil
 }
