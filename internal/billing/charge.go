@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
 // Charge takes the sum of entries (each a positive price) from the
@@ -21,15 +22,24 @@ import (
 // pay the whole sum. When rec is not nil, the same statement stores rec's
 // answer for its idempotency key, with the balance after at "balance"; for
 // OnceLate it inserts the key row, and answers ErrReplay when a concurrent
-// call's row is there first (the caller rolls back).
+// call's row is there first (the caller rolls back). With rec.Final the
+// statement also commits tx (see Record.Final); a refusal then leaves tx
+// failed, for the caller to roll back.
 func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record) (Account, []int64, error) {
-	n := len(entries)
 	c, err := columnsOf(entries)
 	if err != nil {
 		return Account{}, nil, err
 	}
-	total := c.total
-	rows, err := tx.Query(ctx, `
+	query := tx.Query
+	if rec.final() {
+		query = func(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+			return postgres.QueryCommit(ctx, tx, sql, args...)
+		}
+	}
+	// The statement answers one row whatever happens. When final, it
+	// raises instead of answering a refusal (zonkvmd_refuse), so that the
+	// COMMIT queued behind it does not run.
+	rows, err := query(ctx, `
 		WITH acct AS (
 			UPDATE accounts SET balance = balance - $2, updated_at = now()
 			WHERE reseller_id = $1 AND balance - $2 >= -credit_limit
@@ -57,27 +67,32 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			FROM acct WHERE $16
 			ON CONFLICT DO NOTHING
 			RETURNING 1)
-		SELECT acct.balance, acct.credit_limit, ins.id, (SELECT count(*) FROM fresh)
-		FROM acct, ins ORDER BY ins.id`,
-		resellerID, total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos, c.coupons,
-		c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting())
+		SELECT coalesce((SELECT balance FROM acct), 0), coalesce((SELECT credit_limit FROM acct), 0),
+		       ARRAY(SELECT id FROM ins ORDER BY id), (SELECT count(*) FROM fresh),
+		       CASE WHEN NOT $17 THEN true
+		            WHEN NOT EXISTS (SELECT FROM acct) THEN zonkvmd_refuse(
+		                CASE WHEN EXISTS (SELECT FROM accounts WHERE reseller_id = $1) THEN '`+stateInsufficient+`'
+		                     ELSE '`+stateNoAccount+`' END, 'charge refused')
+		            WHEN $16 AND NOT EXISTS (SELECT FROM fresh) THEN zonkvmd_refuse('`+stateReplay+`', 'key taken')
+		            ELSE true END`,
+		resellerID, c.total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos, c.coupons,
+		c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting(), rec.final())
 	if err != nil {
-		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
+		return Account{}, nil, chargeError(err)
 	}
 	a := Account{ResellerID: resellerID}
-	ids := make([]int64, 0, n)
+	var ids []int64
 	var keyed int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&a.Balance, &a.CreditLimit, &id, &keyed); err != nil {
-			rows.Close()
-			return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
-		}
-		ids = append(ids, id)
+	var ok bool
+	if rows.Next() {
+		err = rows.Scan(&a.Balance, &a.CreditLimit, &ids, &keyed, &ok)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return Account{}, nil, chargeError(err)
 	}
 	if len(ids) == 0 { // the conditional UPDATE matched nothing
 		if _, gerr := GetAccount(ctx, tx, resellerID); gerr != nil {
@@ -92,6 +107,26 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 		rec.stored = true
 	}
 	return a, ids, nil
+}
+
+// The SQLSTATEs a final charge raises (zonkvmd_refuse).
+const (
+	stateInsufficient = "ZK001"
+	stateReplay       = "ZK002"
+	stateNoAccount    = "ZK003"
+)
+
+// chargeError turns a final charge's refusals into Charge's errors.
+func chargeError(err error) error {
+	switch postgres.SQLState(err) {
+	case stateInsufficient:
+		return ErrInsufficient
+	case stateReplay:
+		return ErrReplay
+	case stateNoAccount:
+		return fmt.Errorf("billing.Charge: %w", ErrNoAccount)
+	}
+	return fmt.Errorf("billing.Charge: %w", err)
 }
 
 // Credit pays amount (>= 0) back to the reseller as one ledger entry (a

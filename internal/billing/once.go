@@ -158,6 +158,11 @@ func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, ke
 type Record struct {
 	Scope, Key string
 	Answer     json.RawMessage
+	// Final says the charge is its transaction's last statement: Charge
+	// then sends the COMMIT in the same round trip (postgres.QueryCommit),
+	// so the account row is locked for that one round trip, and refuses by
+	// failing, which keeps the COMMIT from running.
+	Final bool
 	hash       []byte
 	insert     bool
 	stored     bool
@@ -183,6 +188,8 @@ func (r *Record) answer() []byte {
 	}
 	return r.Answer
 }
+
+func (r *Record) final() bool { return r != nil && r.Final }
 
 func (r *Record) inserting() bool { return r != nil && r.insert && r.Answer != nil }
 

@@ -176,11 +176,12 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 				total = total.Add(amounts[i])
 			}
 			answer := CreateAnswer{OrderID: pu.OrderNo, IDs: ids, Amount: apitype.Money{Decimal: total}}
-			if rec != nil {
-				if rec.Answer, err = json.Marshal(answer); err != nil {
-					return nil, err
-				}
+			if rec.Answer, err = json.Marshal(answer); err != nil {
+				return nil, err
 			}
+			// Without a coupon the charge is the last statement, and the
+			// COMMIT goes with it.
+			rec.Final = pu.CouponID == 0
 			acct, ledgerIDs, err := billing.Charge(ctx, tx, req.Reseller.ID, entries, rec)
 			if err != nil {
 				return nil, err

@@ -17,6 +17,11 @@ const maxTxAttempts = 5
 // a cancelled request) and retries the whole closure when PostgreSQL reports
 // a serialization failure or a deadlock, so fn must not have effects outside
 // the transaction. It returns fn's error, or the commit's.
+//
+// The transaction fn gets sends its BEGIN together with its first
+// statement, and QueryCommit can send the COMMIT together with its last:
+// a purchase holds its reseller's account row for one round trip instead
+// of two (see txn).
 func InTx(ctx context.Context, db *DB, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
@@ -35,10 +40,14 @@ func InTx(ctx context.Context, db *DB, opts pgx.TxOptions, fn func(pgx.Tx) error
 }
 
 func inTxOnce(ctx context.Context, db *DB, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, opts)
+	conn, err := db.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres.InTx: begin: %w", err)
+		return fmt.Errorf("postgres.InTx: acquire: %w", err)
 	}
+	// The pool discards a connection released inside a transaction (a
+	// failed rollback), so this is safe on every path.
+	defer conn.Release()
+	tx := &txn{conn: conn.Conn(), opts: opts}
 	defer func() {
 		if err != nil {
 			rbErr := tx.Rollback(context.WithoutCancel(ctx))

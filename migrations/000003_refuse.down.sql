@@ -1,0 +1,1 @@
+DROP FUNCTION zonkvmd_refuse(text, text);
