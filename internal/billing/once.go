@@ -162,10 +162,10 @@ type Record struct {
 	// then sends the COMMIT in the same round trip (postgres.QueryCommit),
 	// so the account row is locked for that one round trip, and refuses by
 	// failing, which keeps the COMMIT from running.
-	Final bool
-	hash       []byte
-	insert     bool
-	stored     bool
+	Final  bool
+	hash   []byte
+	insert bool
+	stored bool
 }
 
 func (r *Record) scope() *string {
