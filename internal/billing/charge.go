@@ -33,7 +33,7 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 	query := tx.Query
 	if rec.final() {
 		query = func(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-			return postgres.QueryCommit(ctx, tx, sql, args...)
+			return postgres.QueryCommitAfter(ctx, tx, rec.Before, sql, args...)
 		}
 	}
 	// The statement answers one row whatever happens. When final, it

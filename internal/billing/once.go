@@ -162,7 +162,11 @@ type Record struct {
 	// then sends the COMMIT in the same round trip (postgres.QueryCommit),
 	// so the account row is locked for that one round trip, and refuses by
 	// failing, which keeps the COMMIT from running.
-	Final  bool
+	Final bool
+	// Before are statements a Final charge sends ahead of itself in its
+	// batch (a purchase's order inserts); each must fail rather than do
+	// nothing when the purchase must not commit.
+	Before []*pgx.QueuedQuery
 	hash   []byte
 	insert bool
 	stored bool

@@ -30,6 +30,13 @@ func (l *Lookups) Row(sql string, args []any, scan func(pgx.Row) error) {
 	})
 }
 
+// IDs queues taking n ids from the sequence seq (a purchase's order ids,
+// for BuyPlan.IDs).
+func (l *Lookups) IDs(seq string, n int, dst *[]int64) {
+	l.Row(`SELECT array(SELECT nextval($1::regclass) FROM generate_series(1, $2))`, []any{seq, n},
+		func(row pgx.Row) error { return row.Scan(dst) })
+}
+
 // System queues the system guid (LoadSystem's read, with its answers).
 func (l *Lookups) System(field, guid string, dst *System) {
 	if guid == "" {

@@ -87,18 +87,37 @@ func (t *txn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults { re
 // runs. On a transaction that is not InTx's it is a plain Query, and the
 // caller's commit follows as usual.
 func QueryCommit(ctx context.Context, tx pgx.Tx, sql string, args ...any) (pgx.Rows, error) {
+	return QueryCommitAfter(ctx, tx, nil, sql, args...)
+}
+
+// QueryCommitAfter is QueryCommit with before's statements sent ahead of
+// sql in the same batch (their results are read and dropped; the first to
+// fail is the answer, and nothing after it runs).
+func QueryCommitAfter(ctx context.Context, tx pgx.Tx, before []*pgx.QueuedQuery, sql string, args ...any) (pgx.Rows, error) {
 	t, ok := tx.(*txn)
 	if !ok {
+		for _, q := range before {
+			if _, err := tx.Exec(ctx, q.SQL, q.Arguments...); err != nil {
+				return nil, err
+			}
+		}
 		return tx.Query(ctx, sql, args...)
 	}
 	commit := "commit"
 	if t.opts.CommitQuery != "" {
 		commit = t.opts.CommitQuery
 	}
-	b := &pgx.Batch{}
+	b := &pgx.Batch{QueuedQueries: append([]*pgx.QueuedQuery(nil), before...)}
 	b.Queue(sql, args...)
 	b.Queue(commit)
-	return batchRows(t.batch(ctx, b), func(br pgx.BatchResults) error {
+	br := t.batch(ctx, b)
+	for range before {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, err
+		}
+	}
+	return batchRows(br, func(br pgx.BatchResults) error {
 		tag, err := br.Exec()
 		if err != nil {
 			return err

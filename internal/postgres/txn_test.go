@@ -208,3 +208,34 @@ func TestQueryCommitFailureCommitsNothing(t *testing.T) {
 	require.Equal(t, "23505", postgres.SQLState(err))
 	require.Zero(t, count(t, db, "txn_refused"))
 }
+
+// A failing statement ahead of QueryCommitAfter's stops the batch there.
+func TestQueryCommitAfterFailingBefore(t *testing.T) {
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	scratch(t, db, "txn_before")
+	before := []*pgx.QueuedQuery{
+		{SQL: `INSERT INTO txn_before VALUES ($1)`, Arguments: []any{1}},
+		{SQL: `INSERT INTO txn_before VALUES ($1)`, Arguments: []any{1}}, // duplicate
+	}
+	err := postgres.Tx(ctx, db, func(tx pgx.Tx) error {
+		rows, err := postgres.QueryCommitAfter(ctx, tx, before, `INSERT INTO txn_before VALUES (2)`)
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	})
+	require.Equal(t, "23505", postgres.SQLState(err))
+	require.Zero(t, count(t, db, "txn_before"))
+
+	require.NoError(t, postgres.Tx(ctx, db, func(tx pgx.Tx) error {
+		rows, err := postgres.QueryCommitAfter(ctx, tx, before[:1], `INSERT INTO txn_before VALUES (2)`)
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	}))
+	require.Equal(t, 2, count(t, db, "txn_before"))
+}

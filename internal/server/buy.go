@@ -42,6 +42,8 @@ func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any,
 	var lookups orderflow.Lookups
 	lookups.Row(lineSQL, []any{lineGUID, 0}, func(row pgx.Row) error { return scanLine(row, &l) })
 	lookups.System("system_guid", req.Params.String("system_guid"), &sys)
+	var ids []int64
+	lookups.IDs("server_orders_id_seq", pu.Number, &ids)
 	if first, err := s.Engine.Prefetch(ctx, req, &lookups); first != nil || err != nil {
 		return first, err
 	}
@@ -81,7 +83,9 @@ func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any,
 		monthly: pricing.RoundCharge(m), renewAuto: pu.RenewAuto}
 	return s.Engine.Buy(ctx, req, pu, orderflow.BuyPlan{
 		Business: business, PerOrder: pricing.PeriodCharge(m, pu.Months, factor), From: now, To: end,
-		Insert: func(ctx context.Context, tx pgx.Tx, _ int) (int64, error) { return row.insert(ctx, tx) },
+		Insert:    func(ctx context.Context, tx pgx.Tx, _ int) (int64, error) { return row.insert(ctx, tx) },
+		IDs:       ids,
+		InsertSQL: func(_ int, id int64) (string, []any) { return row.insertSQL(id) },
 	})
 }
 
