@@ -107,7 +107,10 @@ func QueryCommitAfter(ctx context.Context, tx pgx.Tx, before []*pgx.QueuedQuery,
 	if t.opts.CommitQuery != "" {
 		commit = t.opts.CommitQuery
 	}
-	b := &pgx.Batch{QueuedQueries: append([]*pgx.QueuedQuery(nil), before...)}
+	b := &pgx.Batch{}
+	for _, q := range before { // queued afresh: pgx keeps state in a QueuedQuery it sends
+		b.Queue(q.SQL, q.Arguments...)
+	}
 	b.Queue(sql, args...)
 	b.Queue(commit)
 	br := t.batch(ctx, b)
