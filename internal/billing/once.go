@@ -159,7 +159,7 @@ type Record struct {
 	Scope, Key string
 	Answer     json.RawMessage
 	// Final says the charge is its transaction's last statement: Charge
-	// then sends the COMMIT in the same round trip (postgres.QueryCommit),
+	// then sends the COMMIT in the same round trip (postgres.QueryCommitAfter),
 	// so the account row is locked for that one round trip, and refuses by
 	// failing, which keeps the COMMIT from running.
 	Final bool
