@@ -9,7 +9,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
-	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
 // Charge takes the sum of entries (each a positive price) from the
@@ -22,24 +21,14 @@ import (
 // pay the whole sum. When rec is not nil, the same statement stores rec's
 // answer for its idempotency key, with the balance after at "balance"; for
 // OnceLate it inserts the key row, and answers ErrReplay when a concurrent
-// call's row is there first (the caller rolls back). With rec.Final the
-// statement also commits tx (see Record.Final); a refusal then leaves tx
-// failed, for the caller to roll back.
+// call's row is there first (the caller rolls back).
 func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record) (Account, []int64, error) {
 	c, err := columnsOf(entries)
 	if err != nil {
 		return Account{}, nil, err
 	}
-	query := tx.Query
-	if rec.final() {
-		query = func(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-			return postgres.QueryCommitAfter(ctx, tx, rec.Before, sql, args...)
-		}
-	}
-	// The statement answers one row whatever happens. When final, it
-	// raises instead of answering a refusal (zonkvmd_refuse), so that the
-	// COMMIT queued behind it does not run.
-	rows, err := query(ctx, `
+	// The statement answers one row whatever happens.
+	rows, err := tx.Query(ctx, `
 		WITH acct AS (
 			UPDATE accounts SET balance = balance - $2, updated_at = now()
 			WHERE reseller_id = $1 AND balance - $2 >= -credit_limit
@@ -68,31 +57,24 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			ON CONFLICT DO NOTHING
 			RETURNING 1)
 		SELECT coalesce((SELECT balance FROM acct), 0), coalesce((SELECT credit_limit FROM acct), 0),
-		       ARRAY(SELECT id FROM ins ORDER BY id), (SELECT count(*) FROM fresh),
-		       CASE WHEN NOT $17 THEN true
-		            WHEN NOT EXISTS (SELECT FROM acct) THEN zonkvmd_refuse(
-		                CASE WHEN EXISTS (SELECT FROM accounts WHERE reseller_id = $1) THEN '`+stateInsufficient+`'
-		                     ELSE '`+stateNoAccount+`' END, 'charge refused')
-		            WHEN $16 AND NOT EXISTS (SELECT FROM fresh) THEN zonkvmd_refuse('`+stateReplay+`', 'key taken')
-		            ELSE true END`,
+		       ARRAY(SELECT id FROM ins ORDER BY id), (SELECT count(*) FROM fresh)`,
 		resellerID, c.total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos, c.coupons,
-		c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting(), rec.final())
+		c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting())
 	if err != nil {
-		return Account{}, nil, chargeError(err)
+		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
 	}
 	a := Account{ResellerID: resellerID}
 	var ids []int64
 	var keyed int64
-	var ok bool
 	if rows.Next() {
-		err = rows.Scan(&a.Balance, &a.CreditLimit, &ids, &keyed, &ok)
+		err = rows.Scan(&a.Balance, &a.CreditLimit, &ids, &keyed)
 	}
 	rows.Close()
 	if err == nil {
 		err = rows.Err()
 	}
 	if err != nil {
-		return Account{}, nil, chargeError(err)
+		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
 	}
 	if len(ids) == 0 { // the conditional UPDATE matched nothing
 		if _, gerr := GetAccount(ctx, tx, resellerID); gerr != nil {
@@ -107,26 +89,6 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 		rec.stored = true
 	}
 	return a, ids, nil
-}
-
-// The SQLSTATEs a final charge raises (zonkvmd_refuse).
-const (
-	stateInsufficient = "ZK001"
-	stateReplay       = "ZK002"
-	stateNoAccount    = "ZK003"
-)
-
-// chargeError turns a final charge's refusals into Charge's errors.
-func chargeError(err error) error {
-	switch postgres.SQLState(err) {
-	case stateInsufficient:
-		return ErrInsufficient
-	case stateReplay:
-		return ErrReplay
-	case stateNoAccount:
-		return fmt.Errorf("billing.Charge: %w", ErrNoAccount)
-	}
-	return fmt.Errorf("billing.Charge: %w", err)
 }
 
 // Credit pays amount (>= 0) back to the reseller as one ledger entry (a

@@ -35,9 +35,9 @@ func reseller(t *testing.T, db *postgres.DB, name, balance string) int64 {
 	return id
 }
 
-// finalCharge runs a transaction that writes a marker row and then
-// charges 100.00 as its last statement (rec.Final), as a purchase does.
-func finalCharge(t *testing.T, db *postgres.DB, resellerID int64, key string) error {
+// purchaseCharge runs a transaction that writes a marker row and then
+// charges 100.00 as its last statement, as a purchase does.
+func purchaseCharge(t *testing.T, db *postgres.DB, resellerID int64, key string) error {
 	t.Helper()
 	ctx := context.Background()
 	return postgres.Tx(ctx, db, func(tx pgx.Tx) error {
@@ -45,7 +45,7 @@ func finalCharge(t *testing.T, db *postgres.DB, resellerID int64, key string) er
 			return err
 		}
 		// As OnceLate makes it.
-		rec := &Record{Scope: ScopeCreateOrder, Key: key, hash: []byte("hash"), insert: true, Final: true,
+		rec := &Record{Scope: ScopeCreateOrder, Key: key, hash: []byte("hash"), insert: true,
 			Answer: json.RawMessage(`{"order_id":"` + key + `"}`)}
 		now := time.Now()
 		_, _, err := Charge(ctx, tx, resellerID, []Entry{{Kind: "purchase",
@@ -69,22 +69,21 @@ func balance(t *testing.T, db *postgres.DB, resellerID int64) string {
 	return a.Balance.StringFixed(2)
 }
 
-// A final charge commits its transaction with it; every refusal fails the
-// statement instead, so the COMMIT queued behind it never runs and the
-// transaction's earlier writes are gone.
-func TestFinalChargeCommitsOrNothing(t *testing.T) {
+// A purchase's charge commits with its transaction; every refusal is an
+// error that rolls the transaction back, so its earlier writes are gone.
+func TestPurchaseChargeCommitsOrNothing(t *testing.T) {
 	db := pgtest.DB(t)
 	ctx := context.Background()
 	_, err := db.Exec(ctx, `CREATE TABLE charge_marks (key text)`)
 	require.NoError(t, err)
 
 	r := reseller(t, db, "poor", "150.00")
-	require.NoError(t, finalCharge(t, db, r, "A-1"))
+	require.NoError(t, purchaseCharge(t, db, r, "A-1"))
 	require.Equal(t, 1, marks(t, db, "A-1"))
 	require.Equal(t, "50.00", balance(t, db, r))
 
 	// Not enough money.
-	require.ErrorIs(t, finalCharge(t, db, r, "A-2"), ErrInsufficient)
+	require.ErrorIs(t, purchaseCharge(t, db, r, "A-2"), ErrInsufficient)
 	require.Zero(t, marks(t, db, "A-2"))
 	require.Equal(t, "50.00", balance(t, db, r))
 
@@ -93,12 +92,12 @@ func TestFinalChargeCommitsOrNothing(t *testing.T) {
 	_, err = db.Exec(ctx, `INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
 		VALUES ($1, $2, 'B-1', 'hash', '{}')`, r2, ScopeCreateOrder)
 	require.NoError(t, err)
-	require.ErrorIs(t, finalCharge(t, db, r2, "B-1"), ErrReplay)
+	require.ErrorIs(t, purchaseCharge(t, db, r2, "B-1"), ErrReplay)
 	require.Zero(t, marks(t, db, "B-1"))
 	require.Equal(t, "1000.00", balance(t, db, r2))
 
 	// No account at all.
-	require.ErrorIs(t, finalCharge(t, db, 987654321, "C-1"), ErrNoAccount)
+	require.ErrorIs(t, purchaseCharge(t, db, 987654321, "C-1"), ErrNoAccount)
 	require.Zero(t, marks(t, db, "C-1"))
 
 	problems, err := Verify(ctx, db)

@@ -92,28 +92,21 @@ var invariants = []struct{ name, sql string }{
 // snapshot and returns the violations (none: an empty list). It returns an
 // error only when a query fails.
 func Verify(ctx context.Context, db *postgres.DB) ([]string, error) {
-	var problems []string
-	err := postgres.InTx(ctx, db, readOnlySnapshot, func(tx pgx.Tx) error {
-		problems = nil
+	return postgres.InTx(ctx, db, readOnlySnapshot, func(ctx context.Context, tx pgx.Tx) ([]string, error) {
+		var problems []string
 		for _, inv := range invariants {
 			rows, err := tx.Query(ctx, inv.sql)
 			if err != nil {
-				return fmt.Errorf("billing.Verify %q: %w", inv.name, err)
+				return nil, fmt.Errorf("billing.Verify %q: %w", inv.name, err)
 			}
-			for rows.Next() {
-				var s string
-				if err := rows.Scan(&s); err != nil {
-					rows.Close()
-					return fmt.Errorf("billing.Verify %q: %w", inv.name, err)
-				}
+			names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return nil, fmt.Errorf("billing.Verify %q: %w", inv.name, err)
+			}
+			for _, s := range names {
 				problems = append(problems, inv.name+": "+s)
 			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("billing.Verify %q: %w", inv.name, err)
-			}
 		}
-		return nil
+		return problems, nil
 	})
-	return problems, err
 }

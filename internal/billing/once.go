@@ -158,15 +158,6 @@ func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, ke
 type Record struct {
 	Scope, Key string
 	Answer     json.RawMessage
-	// Final says the charge is its transaction's last statement: Charge
-	// then sends the COMMIT in the same round trip (postgres.QueryCommitAfter),
-	// so the account row is locked for that one round trip, and refuses by
-	// failing, which keeps the COMMIT from running.
-	Final bool
-	// Before are statements a Final charge sends ahead of itself in its
-	// batch (a purchase's order inserts); each must fail rather than do
-	// nothing when the purchase must not commit.
-	Before []*pgx.QueuedQuery
 	hash   []byte
 	insert bool
 	stored bool
@@ -192,8 +183,6 @@ func (r *Record) answer() []byte {
 	}
 	return r.Answer
 }
-
-func (r *Record) final() bool { return r != nil && r.Final }
 
 func (r *Record) inserting() bool { return r != nil && r.insert && r.Answer != nil }
 

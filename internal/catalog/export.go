@@ -22,9 +22,9 @@ import (
 func Export(ctx context.Context, db *postgres.DB, box *secret.Box, w io.Writer) error {
 	var compact bytes.Buffer
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	err := postgres.InTx(ctx, db, opts, func(tx pgx.Tx) error {
+	_, err := postgres.InTx(ctx, db, opts, func(ctx context.Context, tx pgx.Tx) (struct{}, error) {
 		compact.Reset()
-		return exportTo(ctx, tx, box, &compact)
+		return struct{}{}, exportTo(ctx, tx, box, &compact)
 	})
 	if err != nil {
 		return fmt.Errorf("catalog.Export: %w", err)

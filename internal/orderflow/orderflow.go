@@ -133,12 +133,6 @@ type BuyPlan struct {
 	// Insert creates order i (0-based) of the purchase in tx, in state
 	// 开通中, and returns its id.
 	Insert func(ctx context.Context, tx pgx.Tx, i int) (int64, error)
-	// IDs, one per order taken from the orders' sequence beforehand
-	// (Lookups.IDs), and InsertSQL, order i's insert with its id, let Buy
-	// send the inserts in the batch of the charge and its COMMIT instead
-	// of running Insert: a round trip less. Optional.
-	IDs       []int64
-	InsertSQL func(i int, id int64) (string, []any)
 }
 
 // Buy runs a purchase once per (reseller, order_id): it inserts the
@@ -155,19 +149,8 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 	}
 	answer, err := billing.OnceLate(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, pu.OrderNo, hash,
 		func(tx pgx.Tx, rec *billing.Record) (any, error) {
-			// Without a coupon the charge is the last statement, and the
-			// COMMIT goes with it (and the inserts before it, when the ids
-			// are known).
-			rec.Final = pu.CouponID == 0
-			queued := rec.Final && plan.InsertSQL != nil && len(plan.IDs) == pu.Number
 			ids := make([]int64, pu.Number)
 			for i := range ids {
-				if queued {
-					ids[i] = plan.IDs[i]
-					sql, args := plan.InsertSQL(i, ids[i])
-					rec.Before = append(rec.Before, &pgx.QueuedQuery{SQL: sql, Arguments: args})
-					continue
-				}
 				id, err := plan.Insert(ctx, tx, i)
 				if err != nil {
 					return nil, err

@@ -115,23 +115,23 @@ func (q Query[T]) List(ctx context.Context, db *postgres.DB, req *dispatch.Reque
 	}
 	var total int64
 	var rows []T
-	err = postgres.InTx(ctx, db, readSnapshot, func(tx pgx.Tx) error {
+	_, err = postgres.InTx(ctx, db, readSnapshot, func(ctx context.Context, tx pgx.Tx) (struct{}, error) {
 		rows = nil
 		if err := tx.QueryRow(ctx, q.Count, req.Reseller.ID).Scan(&total); err != nil {
-			return fmt.Errorf("count: %w", err)
+			return struct{}{}, fmt.Errorf("count: %w", err)
 		}
 		if page > Pages(total) { // also keeps the offset from overflowing
-			return nil
+			return struct{}{}, nil
 		}
 		res, err := tx.Query(ctx, q.Page, req.Reseller.ID, PageSize, (page-1)*PageSize)
 		if err != nil {
-			return fmt.Errorf("select page %d: %w", page, err)
+			return struct{}{}, fmt.Errorf("select page %d: %w", page, err)
 		}
 		rows, err = pgx.CollectRows(res, func(r pgx.CollectableRow) (T, error) { return q.Scan(r) })
 		if err != nil {
-			return fmt.Errorf("select page %d: %w", page, err)
+			return struct{}{}, fmt.Errorf("select page %d: %w", page, err)
 		}
-		return nil
+		return struct{}{}, nil
 	})
 	if err != nil {
 		return List[T]{}, fmt.Errorf("list %s orders: %w", q.Name, err)

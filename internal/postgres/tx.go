@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -12,60 +11,51 @@ import (
 // serialization failure or a deadlock.
 const maxTxAttempts = 5
 
-// InTx runs fn in a transaction with the given options and commits when fn
-// returns nil. It always rolls back on error (with a context that outlives
-// a cancelled request) and retries the whole closure when PostgreSQL reports
-// a serialization failure or a deadlock, so fn must not have effects outside
-// the transaction. It returns fn's error, or the commit's.
-//
-// The transaction fn gets sends its BEGIN together with its first
-// statement, and QueryCommit can send the COMMIT together with its last:
-// a purchase holds its reseller's account row for one round trip instead
-// of two (see txn).
-func InTx(ctx context.Context, db *DB, opts pgx.TxOptions, fn func(pgx.Tx) error) error {
-	var err error
-	for attempt := 1; attempt <= maxTxAttempts; attempt++ {
-		err = inTxOnce(ctx, db, opts, fn)
+// InTx runs fn in a transaction with the given options and returns fn's
+// value once the transaction has committed, in the shape of River's
+// dbutil.WithTxV. The rollback is always deferred (with a context that
+// outlives a cancelled request; after a commit it does nothing), and the
+// whole closure runs again when PostgreSQL reports a serialization failure
+// or a deadlock, so fn must not have effects outside the transaction. It
+// returns fn's error, or the begin's or the commit's.
+func InTx[T any](ctx context.Context, db *DB, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) (T, error)) (T, error) {
+	var zero T
+	for attempt := 1; ; attempt++ {
+		v, err := inTxOnce(ctx, db, opts, fn)
 		if err == nil {
-			return nil
+			return v, nil
 		}
-		if st := SQLState(err); st != StateSerializationFailure && st != StateDeadlockDetected {
-			return err
+		if st := SQLState(err); (st != StateSerializationFailure && st != StateDeadlockDetected) || ctx.Err() != nil {
+			return zero, err
 		}
-		if ctx.Err() != nil {
-			return err
+		if attempt == maxTxAttempts {
+			return zero, fmt.Errorf("postgres.InTx: gave up after %d attempts: %w", maxTxAttempts, err)
 		}
 	}
-	return fmt.Errorf("postgres.InTx: gave up after %d attempts: %w", maxTxAttempts, err)
 }
 
-func inTxOnce(ctx context.Context, db *DB, opts pgx.TxOptions, fn func(pgx.Tx) error) (err error) {
-	conn, err := db.Acquire(ctx)
+func inTxOnce[T any](ctx context.Context, db *DB, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) (T, error)) (T, error) {
+	var zero T
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("postgres.InTx: acquire: %w", err)
+		return zero, fmt.Errorf("postgres.InTx: begin: %w", err)
 	}
-	// The pool discards a connection released inside a transaction (a
-	// failed rollback), so this is safe on every path.
-	defer conn.Release()
-	tx := &txn{conn: conn.Conn(), opts: opts}
-	defer func() {
-		if err != nil {
-			rbErr := tx.Rollback(context.WithoutCancel(ctx))
-			if rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-				err = errors.Join(err, fmt.Errorf("postgres.InTx: rollback: %w", rbErr))
-			}
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op; a failed rollback discards the connection
+	v, err := fn(ctx, tx)
+	if err != nil {
+		return zero, err
 	}
-	if err = tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres.InTx: commit: %w", err)
+	if err := tx.Commit(ctx); err != nil {
+		return zero, fmt.Errorf("postgres.InTx: commit: %w", err)
 	}
-	return nil
+	return v, nil
 }
 
-// Tx runs fn in a read-committed transaction; see InTx.
+// Tx runs fn in a read-committed transaction: InTx for a closure that
+// returns no value.
 func Tx(ctx context.Context, db *DB, fn func(pgx.Tx) error) error {
-	return InTx(ctx, db, pgx.TxOptions{}, fn)
+	_, err := InTx(ctx, db, pgx.TxOptions{}, func(_ context.Context, tx pgx.Tx) (struct{}, error) {
+		return struct{}{}, fn(tx)
+	})
+	return err
 }

@@ -53,8 +53,7 @@ func BenchmarkCreateOrder(b *testing.B) {
 
 // BenchmarkBareWrites is the floor under BenchmarkCreateOrder: the same
 // writes and nothing else, one conditional balance update, the order insert
-// and the ledger insert in one transaction (pgx's own, not zonkvmd's
-// pipelined one), from 16 concurrent clients.
+// and the ledger insert in one pgx transaction, from 16 concurrent clients.
 func BenchmarkBareWrites(b *testing.B) {
 	s := newShop(b)
 	r := s.NewReseller(b, "100000000")

@@ -35,22 +35,15 @@ func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any,
 	if err != nil {
 		return nil, err
 	}
-	// The order_id's first answer, the line and the system in one round
-	// trip; a repeat gets its first answer before anything is checked.
-	var l line
-	var sys orderflow.System
-	var lookups orderflow.Lookups
-	lookups.Row(lineSQL, []any{lineGUID, 0}, func(row pgx.Row) error { return scanLine(row, &l) })
-	lookups.System("system_guid", req.Params.String("system_guid"), &sys)
-	var ids []int64
-	lookups.IDs("server_orders_id_seq", pu.Number, &ids)
-	if first, err := s.Engine.Prefetch(ctx, req, &lookups); first != nil || err != nil {
-		return first, err
-	}
-	if err := l.forSale(); err != nil {
+	l, err := loadLine(ctx, s.DB, lineGUID, 0)
+	if err != nil {
 		return nil, err
 	}
-	if err := l.withPackages(ctx, s.DB); err != nil {
+	sys, err := orderflow.LoadSystem(ctx, s.DB, "system_guid", req.Params.String("system_guid"))
+	if err != nil {
+		return nil, err
+	}
+	if err := l.forSale(); err != nil {
 		return nil, err
 	}
 	cfg, err := readConfig(pu.Content, sys.SystemHarddisk, l)
@@ -83,9 +76,7 @@ func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any,
 		monthly: pricing.RoundCharge(m), renewAuto: pu.RenewAuto}
 	return s.Engine.Buy(ctx, req, pu, orderflow.BuyPlan{
 		Business: business, PerOrder: pricing.PeriodCharge(m, pu.Months, factor), From: now, To: end,
-		Insert:    func(ctx context.Context, tx pgx.Tx, _ int) (int64, error) { return row.insert(ctx, tx) },
-		IDs:       ids,
-		InsertSQL: func(_ int, id int64) (string, []any) { return row.insertSQL(id) },
+		Insert: func(ctx context.Context, tx pgx.Tx, _ int) (int64, error) { return row.insert(ctx, tx) },
 	})
 }
 

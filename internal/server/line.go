@@ -33,17 +33,16 @@ const lineColumns = `l.id, l.guid, z.guid, l.status, l.buy_status, l.upgrade_sta
 	l.harddisk_max_num, l.harddisk_min_size, l.harddisk_max_size, l.harddisk_step, l.harddisk_free_size,
 	l.defense_min_size, l.defense_max_size, l.defense_free_size, l.bandwidth_stairs_price`
 
-// lineSQL reads one line by guid ($1) or id ($2).
-const lineSQL = `SELECT ` + lineColumns + `
-	FROM server_lines l JOIN zones z ON z.id = l.zone_id
-	WHERE l.guid = $1 OR l.id = $2`
-
-// scanLine reads a row of lineSQL (without its packages); no row answers
-// dispatch.ErrLineNotFound.
-func scanLine(row pgx.Row, l *line) error {
+// loadLine reads the line with the given guid, or id, with its packages
+// (the pricing needs them). It returns dispatch.ErrLineNotFound when there
+// is none.
+func loadLine(ctx context.Context, q postgres.Querier, guid string, id int64) (line, error) {
+	var l line
 	var stairs string
 	p := &l.Pricing
-	err := row.Scan(&l.ID, &l.GUID, &l.ZoneGUID, &l.Status, &l.BuyStatus,
+	err := q.QueryRow(ctx, `SELECT `+lineColumns+`
+		FROM server_lines l JOIN zones z ON z.id = l.zone_id
+		WHERE l.guid = $1 OR l.id = $2`, guid, id).Scan(&l.ID, &l.GUID, &l.ZoneGUID, &l.Status, &l.BuyStatus,
 		&l.UpgradeStatus, &l.RenewStatus, &l.Open, &l.Months, &l.Discount, &l.BandwidthInType, &l.BandwidthInValue,
 		&l.RefundDays, &l.RetentionDays, &p.ProductType, &p.CPUPrice, &p.MemoryPrice, &p.IPPrice,
 		&p.HarddiskPrice, &p.DefensePrice, &p.Bandwidth6Price, &p.Markup, &p.CPUMin, &p.CPUMax, &p.MemoryMin,
@@ -51,35 +50,20 @@ func scanLine(row pgx.Row, l *line) error {
 		&p.HarddiskMaxNum, &p.HarddiskMinSize, &p.HarddiskMaxSize, &p.HarddiskStep, &p.HarddiskFree,
 		&p.DefenseMin, &p.DefenseMax, &p.DefenseFree, &stairs)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return dispatch.ErrLineNotFound
+		return line{}, dispatch.ErrLineNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("server: read line: %w", err)
+		return line{}, fmt.Errorf("server: read line: %w", err)
 	}
 	if p.Stairs, err = pricing.ParseStairs(stairs); err != nil {
-		return fmt.Errorf("server line %s: stairs: %w", l.GUID, err)
+		return line{}, fmt.Errorf("server line %s: stairs: %w", l.GUID, err)
 	}
-	return nil
-}
-
-// withPackages reads a package line's packages (the pricing needs them).
-func (l *line) withPackages(ctx context.Context, q postgres.Querier) error {
-	if l.Pricing.ProductType != pricing.LinePackage {
-		return nil
+	if p.ProductType == pricing.LinePackage {
+		if p.Packages, err = loadPackages(ctx, q, l.ID); err != nil {
+			return line{}, err
+		}
 	}
-	var err error
-	l.Pricing.Packages, err = loadPackages(ctx, q, l.ID)
-	return err
-}
-
-// loadLine reads the line with the given guid, or id, with its packages.
-// It returns dispatch.ErrLineNotFound when there is none.
-func loadLine(ctx context.Context, q postgres.Querier, guid string, id int64) (line, error) {
-	var l line
-	if err := scanLine(q.QueryRow(ctx, lineSQL, guid, id), &l); err != nil {
-		return line{}, err
-	}
-	return l, l.withPackages(ctx, q)
+	return l, nil
 }
 
 func loadPackages(ctx context.Context, q postgres.Querier, lineID int64) ([]pricing.CloudPackage, error) {

@@ -19,7 +19,7 @@ func (s *Service) registerMoney(t *dispatch.Table) {
 	if s.Engine == nil {
 		return
 	}
-	t.HandleSub("create_order", "create_server", s.createServer) // replays through Prefetch
+	t.HandleSub("create_order", "create_server", s.Engine.Replayable(s.createServer))
 	t.Handle("server_renew", s.renew)
 	t.Handle("server_upgrade", s.upgrade)
 	t.Handle("server_refund", s.refund)

@@ -29,30 +29,19 @@ type orderRow struct {
 
 func (r orderRow) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
 	var id int64
-	sql, args := r.insertSQL(0)
-	if err := tx.QueryRow(ctx, sql, args...).Scan(&id); err != nil {
+	err := tx.QueryRow(ctx, `
+		INSERT INTO server_orders (reseller_id, order_no, user_id, client_user_id, line_id, system_id,
+			cpu, memory, harddisks, bandwidth, in_bandwidth, defense, ip_num, login_name, login_password_enc,
+			login_port, buy_time, end_time, months, monthly_price, renew_auto, order_status)
+		VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0)
+		RETURNING id`,
+		r.resellerID, r.orderNo, r.userID, r.lineID, r.systemID, r.cfg.CPU, r.cfg.RAM, joinDisks(r.cfg.Disks),
+		r.cfg.Bandwidth, fmt.Sprint(r.inBandwidth), r.cfg.Defense, r.cfg.IPNum, r.loginName, r.password,
+		r.port, r.buy, r.end, r.months, r.monthly, r.renewAuto).Scan(&id)
+	if err != nil {
 		return 0, fmt.Errorf("server: insert order: %w", err)
 	}
 	return id, nil
-}
-
-// insertSQL is the order's INSERT, with the given id, or with 0 the
-// sequence's next.
-func (r orderRow) insertSQL(id int64) (string, []any) {
-	var given *int64
-	if id != 0 {
-		given = &id
-	}
-	return `
-		INSERT INTO server_orders (id, reseller_id, order_no, user_id, client_user_id, line_id, system_id,
-			cpu, memory, harddisks, bandwidth, in_bandwidth, defense, ip_num, login_name, login_password_enc,
-			login_port, buy_time, end_time, months, monthly_price, renew_auto, order_status)
-		VALUES (coalesce($21, nextval('server_orders_id_seq')), $1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10,
-			$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 0)
-		RETURNING id`,
-		[]any{r.resellerID, r.orderNo, r.userID, r.lineID, r.systemID, r.cfg.CPU, r.cfg.RAM, joinDisks(r.cfg.Disks),
-			r.cfg.Bandwidth, fmt.Sprint(r.inBandwidth), r.cfg.Defense, r.cfg.IPNum, r.loginName, r.password,
-			r.port, r.buy, r.end, r.months, r.monthly, r.renewAuto, given}
 }
 
 // held is an order read under its row lock, for a change of money.
