@@ -158,9 +158,9 @@ func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, ke
 type Record struct {
 	Scope, Key string
 	Answer     json.RawMessage
-	hash   []byte
-	insert bool
-	stored bool
+	hash       []byte
+	insert     bool
+	stored     bool
 }
 
 func (r *Record) scope() *string {
