@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
@@ -69,13 +69,7 @@ const maxReason = 1000
 // 0 (the run status as it was) and the reason kept in status_reason for the
 // operator. It returns the database's error.
 func (e *Engine) FailOperation(ctx context.Context, business string, a jobs.Args, cause error) error {
-	reason := a.Op + " failed: " + cause.Error()
-	if len(reason) > maxReason {
-		reason = reason[:maxReason]
-		for !utf8.ValidString(reason) { // do not cut a character in two
-			reason = reason[:len(reason)-1]
-		}
-	}
+	reason := postgres.Clip(a.Op+" failed: "+cause.Error(), maxReason)
 	if _, err := e.DB.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = 0, status_reason = $2,
 		updated_at = now() WHERE id = $1`, a.OrderID, reason); err != nil {
 		return fmt.Errorf("orderflow: end %s of %s order %d: %w", a.Op, business, a.OrderID, err)

@@ -80,11 +80,9 @@ func (e *Engine) FailPurchase(ctx context.Context, business string, orderID int6
 			Business: business, OrderID: orderID, Reference: orderNo, Note: "provisioning failed"}); err != nil {
 			return err
 		}
-		if len(reason) > 1000 {
-			reason = reason[:1000]
-		}
 		if _, err := tx.Exec(ctx, `UPDATE `+t.orders+` SET order_status = -2, act_status = 0,
-			status_reason = $2, updated_at = now() WHERE id = $1`, orderID, "provisioning failed: "+reason); err != nil {
+			status_reason = $2, updated_at = now() WHERE id = $1`, orderID,
+			postgres.Clip("provisioning failed: "+reason, maxReason)); err != nil {
 			return fmt.Errorf("orderflow.FailPurchase: %w", err)
 		}
 		if undo != nil {

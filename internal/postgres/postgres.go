@@ -9,7 +9,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -93,3 +95,20 @@ const (
 	StateSerializationFailure = "40001"
 	StateDeadlockDetected     = "40P01"
 )
+
+// Clip makes s fit a text column of at most max bytes: invalid UTF-8
+// becomes U+FFFD, NUL bytes (which PostgreSQL's text refuses) are dropped,
+// and the text is cut at a character boundary. Every text this daemon
+// writes from a source it does not control (a provider's error, say)
+// passes through it. It cannot fail.
+func Clip(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	if len(s) <= max {
+		return s
+	}
+	s = s[:max]
+	for len(s) > 0 && !utf8.ValidString(s) { // do not cut a character in two
+		s = s[:len(s)-1]
+	}
+	return s
+}
