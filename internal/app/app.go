@@ -16,7 +16,6 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/apitype"
 	"github.com/zonkvm/zonkvmd/internal/auth"
-	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/clientip"
 	"github.com/zonkvm/zonkvmd/internal/config"
 	"github.com/zonkvm/zonkvmd/internal/database"
@@ -110,7 +109,8 @@ func (a *App) Stop(ctx context.Context) error {
 
 // services are the business services of one daemon.
 type services struct {
-	catalog  *catalog.Service
+	db       *postgres.DB
+	engine   *orderflow.Engine
 	server   *server.Service
 	lease    *lease.Service
 	idc      *idc.Service
@@ -120,7 +120,8 @@ type services struct {
 
 func newServices(db *postgres.DB, box *secret.Box, e *orderflow.Engine) services {
 	return services{
-		catalog:  &catalog.Service{DB: db},
+		db:       db,
+		engine:   e,
 		server:   &server.Service{DB: db, Box: box, Engine: e},
 		lease:    &lease.Service{DB: db, Box: box, Engine: e},
 		idc:      &idc.Service{DB: db, Box: box, Engine: e},
@@ -129,16 +130,7 @@ func newServices(db *postgres.DB, box *secret.Box, e *orderflow.Engine) services
 	}
 }
 
-func (s services) table() *dispatch.Table {
-	t := dispatch.NewTable()
-	s.catalog.Register(t)
-	s.server.Register(t)
-	s.lease.Register(t)
-	s.idc.Register(t)
-	s.hosting.Register(t)
-	s.database.Register(t)
-	return t
-}
+func (s services) table() *dispatch.Table { return dispatch.NewTable(s.routes()) }
 
 // NewTable returns the action table with every business registered, as a
 // daemon has it (db and box may be nil when only the table's shape is

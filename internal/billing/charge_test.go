@@ -45,7 +45,7 @@ func purchaseCharge(t *testing.T, db *postgres.DB, resellerID int64, key string)
 			return err
 		}
 		// As OnceLate makes it.
-		rec := &Record{Scope: ScopeCreateOrder, Key: key, hash: []byte("hash"), insert: true,
+		rec := &Record{Scope: ScopePurchase, Key: key, hash: []byte("hash"), insert: true,
 			Answer: json.RawMessage(`{"order_id":"` + key + `"}`)}
 		now := time.Now()
 		_, _, err := Charge(ctx, tx, resellerID, []Entry{{Kind: "purchase",
@@ -90,7 +90,7 @@ func TestPurchaseChargeCommitsOrNothing(t *testing.T) {
 	// The key is there already (a concurrent call committed first).
 	r2 := reseller(t, db, "rich", "1000.00")
 	_, err = db.Exec(ctx, `INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
-		VALUES ($1, $2, 'B-1', 'hash', '{}')`, r2, ScopeCreateOrder)
+		VALUES ($1, $2, 'B-1', 'hash', '{}')`, r2, ScopePurchase)
 	require.NoError(t, err)
 	require.ErrorIs(t, purchaseCharge(t, db, r2, "B-1"), ErrReplay)
 	require.Zero(t, marks(t, db, "B-1"))

@@ -12,10 +12,10 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-// Idempotency scopes: create_order on the reseller's order_id, renewals and
-// upgrades on its client_order_id.
+// Idempotency scopes: purchases (create_order) on the reseller's order_id,
+// renewals and upgrades on its client_order_id.
 const (
-	ScopeCreateOrder = "create_order"
+	ScopePurchase    = "purchase"
 	ScopeClientOrder = "client_order"
 )
 

@@ -9,15 +9,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/catalog"
-	"github.com/zonkvm/zonkvmd/internal/database"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/hosting"
-	"github.com/zonkvm/zonkvmd/internal/idc"
-	"github.com/zonkvm/zonkvmd/internal/lease"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/secret"
-	"github.com/zonkvm/zonkvmd/internal/server"
 )
 
 // catalogActions are the twelve catalogue actions of the document, in its
@@ -87,18 +83,8 @@ func export(t *testing.T, db *postgres.DB) []byte {
 	return buf.Bytes()
 }
 
-// newTable registers the catalogue actions of every business, as the
-// daemon does.
-func newTable(db *postgres.DB, box *secret.Box) *dispatch.Table {
-	t := dispatch.NewTable()
-	(&catalog.Service{DB: db}).Register(t)
-	(&server.Service{DB: db, Box: box}).Register(t)
-	(&lease.Service{DB: db, Box: box}).Register(t)
-	(&idc.Service{DB: db, Box: box}).Register(t)
-	(&hosting.Service{DB: db, Box: box}).Register(t)
-	(&database.Service{DB: db, Box: box}).Register(t)
-	return t
-}
+// newTable is the daemon's route table.
+func newTable(db *postgres.DB, box *secret.Box) *dispatch.Table { return app.NewTable(db, box) }
 
 // call runs action and returns its data as the API encodes it.
 func call(t *testing.T, db *postgres.DB, action string) []byte {

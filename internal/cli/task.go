@@ -322,10 +322,14 @@ func giveUp(e *env, db *postgres.DB, t manual.Task) error {
 	if t.Kind != "provision" {
 		return nil
 	}
+	b, err := orderflow.BusinessNamed(t.Business)
+	if err != nil {
+		return err
+	}
 	engine := &orderflow.Engine{DB: db, Now: time.Now}
 	var undo func(ctx context.Context, tx pgx.Tx) error
-	if t.Business == "lease" {
+	if b == orderflow.Lease {
 		undo = func(ctx context.Context, tx pgx.Tx) error { return lease.FreeMachine(ctx, tx, t.OrderID) }
 	}
-	return engine.FailPurchase(e.ctx, t.Business, t.OrderID, "staff could not provision it: "+t.Note, undo)
+	return engine.FailPurchase(e.ctx, b, t.OrderID, "staff could not provision it: "+t.Note, undo)
 }

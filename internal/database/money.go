@@ -10,28 +10,31 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/panelorder"
 )
 
-// registerMoney puts the actions that buy, renew, upgrade, refund and
-// rename orders into the table.
-func (s *Service) registerMoney(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	b := s.panel()
-	t.HandleSub("create_order", "create_database", s.Engine.Replayable(s.createDatabase))
-	t.HandleSub("sql_operate", "sql_renew", b.Renew)
-	t.HandleSub("sql_operate", "sql_upgrade", s.upgrade)
-	t.HandleSub("sql_operate", "sql_refund", b.Refund)
-	t.HandleSub("sql_operate", "sql_edit_name", b.EditName)
+// Renew serves sql_renew, Refund sql_refund and EditName sql_edit_name,
+// as panelorder.Business does for both businesses sold on the hosting
+// lines' panels.
+func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.panel().Renew(ctx, req)
+}
+
+// Refund: see Renew.
+func (s *Service) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.panel().Refund(ctx, req)
+}
+
+// EditName: see Renew.
+func (s *Service) EditName(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.panel().EditName(ctx, req)
 }
 
 // panel is this business for the operations it shares with hosting. The
 // document has no resume operation for databases, so a renewal of an
 // expired database reinstates it directly: 正常, with an unlock job.
 func (s *Service) panel() panelorder.Business[struct{}] {
-	return panelorder.Business[struct{}]{Name: business, Table: "sql_orders", Engine: s.Engine, Lock: lock,
+	return panelorder.Business[struct{}]{Business: business, Engine: s.Engine, Lock: lock,
 		UnlockOnRenew: true}
 }
 
@@ -61,11 +64,11 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (panelorder.Orde
 	return o, nil
 }
 
-// upgrade serves sql_upgrade (document 八.5, billing.md §5):
+// Upgrade serves sql_upgrade (document 八.5, billing.md §5):
 // new_product_guid (required) names a product of the order's line that is
 // not cheaper; the difference of the prices for what is left of the period
 // is charged (panelorder.Business.Upgrade).
-func (s *Service) upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
 	return s.panel().Upgrade(ctx, req, func(ctx context.Context, tx pgx.Tx, o panelorder.Order[struct{}]) (panelorder.Change, error) {
 		guid, err := req.Params.RequiredText("new_product_guid")
 		if err != nil {

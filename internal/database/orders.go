@@ -1,6 +1,8 @@
 package database
 
 import (
+	"context"
+
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -10,10 +12,14 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderquery"
 )
 
-// registerOrders serves getsql (one order) and sql_orders (a page of them),
-// both answering the fields of getsql.
-func (s *Service) registerOrders(t *dispatch.Table) {
-	s.orderQuery().Register(t, s.DB, "getsql", "sql_orders")
+// Get serves getsql (one order) and List sql_orders (a page of them).
+func (s *Service) Get(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().Get(ctx, s.DB, req)
+}
+
+// List: see Get.
+func (s *Service) List(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().List(ctx, s.DB, req)
 }
 
 // sqlOrder is one order as getsql answers it (document 八.2): every field

@@ -2,7 +2,6 @@
 package database
 
 import (
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/secret"
@@ -12,14 +11,6 @@ import (
 type Service struct {
 	DB  *postgres.DB
 	Box *secret.Box // opens the passwords kept at rest
-	// Engine buys, renews, upgrades and refunds orders (nil: the money
-	// actions are not registered, as in query-only tests).
+	// Engine buys, renews, upgrades and refunds orders.
 	Engine *orderflow.Engine
-}
-
-// Register puts this business's actions into the table.
-func (s *Service) Register(t *dispatch.Table) {
-	s.registerCatalog(t)
-	s.registerOrders(t)
-	s.registerMoney(t)
 }

@@ -11,60 +11,61 @@ import (
 // ErrBusy and is logged.
 type HandlerFunc func(ctx context.Context, req *Request) (any, error)
 
-// Table maps every action of the API document to its handler. Actions of
-// the document without a handler answer ErrNotOpen; names outside the
-// document answer ErrBadRequest.
+// Route is one row of the route table (internal/app/routes.go): a
+// documented action, or one of its sub-operations, and the function that
+// serves it.
+type Route struct {
+	Action string
+	// SubParam, on the row of an action that dispatches again, is the
+	// parameter that names its sub-operation ("obj_type", "operate"); the
+	// rows of its sub-operations follow with Sub set.
+	SubParam string
+	Sub      string
+	// Handler serves the action or sub-operation; nil answers 暂未开放.
+	Handler HandlerFunc
+}
+
+// Table maps every documented action to its handler. A documented entry
+// without a handler answers ErrNotOpen; a name outside the table answers
+// ErrBadRequest.
 type Table struct {
+	routes  []Route // in the document's order, for Coverage
 	actions map[string]*entry
 }
 
 type entry struct {
 	handler  HandlerFunc
-	subParam string // "operate" or "obj_type" for actions that dispatch again
+	subParam string
 	subs     map[string]HandlerFunc
 }
 
-// NewTable returns a table that knows every documented action and
-// sub-operation, none of them implemented yet.
-func NewTable() *Table {
-	t := &Table{actions: map[string]*entry{}}
-	for _, a := range documentActions {
-		t.actions[a] = &entry{}
-	}
-	for action, sd := range documentSubs {
-		e := t.actions[action]
-		e.subParam = sd.param
-		e.subs = map[string]HandlerFunc{}
-		for _, s := range sd.names {
-			e.subs[s] = nil
+// NewTable builds the table of routes. It panics on a route table that
+// names an action or a sub-operation twice, or a sub-operation of an action
+// that does not dispatch again: both are programming errors.
+func NewTable(routes []Route) *Table {
+	t := &Table{routes: routes, actions: map[string]*entry{}}
+	for _, r := range routes {
+		if r.Sub == "" {
+			if _, dup := t.actions[r.Action]; dup {
+				panic(fmt.Sprintf("dispatch: action %q twice in the route table", r.Action))
+			}
+			e := &entry{handler: r.Handler, subParam: r.SubParam}
+			if r.SubParam != "" {
+				e.subs = map[string]HandlerFunc{}
+			}
+			t.actions[r.Action] = e
+			continue
 		}
+		e, ok := t.actions[r.Action]
+		if !ok || e.subs == nil {
+			panic(fmt.Sprintf("dispatch: %q is not an action with sub-operations before %q", r.Action, r.Sub))
+		}
+		if _, dup := e.subs[r.Sub]; dup {
+			panic(fmt.Sprintf("dispatch: %s %q twice in the route table", r.Action, r.Sub))
+		}
+		e.subs[r.Sub] = r.Handler
 	}
 	return t
-}
-
-// Handle sets the handler of a documented action. It panics on a name the
-// document does not have, or on one that dispatches on a sub-parameter:
-// both are programming errors.
-func (t *Table) Handle(action string, h HandlerFunc) {
-	e, ok := t.actions[action]
-	if !ok || e.subParam != "" {
-		panic(fmt.Sprintf("dispatch: %q is not a documented plain action", action))
-	}
-	e.handler = h
-}
-
-// HandleSub sets the handler of a documented sub-operation, such as
-// create_order with obj_type=create_server or hosting_operate with
-// operate=hosting_stop. It panics on an undocumented pair.
-func (t *Table) HandleSub(action, sub string, h HandlerFunc) {
-	e, ok := t.actions[action]
-	if !ok || e.subs == nil {
-		panic(fmt.Sprintf("dispatch: %q has no sub-operations", action))
-	}
-	if _, ok := e.subs[sub]; !ok {
-		panic(fmt.Sprintf("dispatch: %q has no documented %s %q", action, e.subParam, sub))
-	}
-	e.subs[sub] = h
 }
 
 // lookup finds the handler for a request, or the error to answer.
@@ -103,24 +104,20 @@ type CoverageRow struct {
 	Implemented bool
 }
 
-// Coverage lists every documented action and sub-operation in the
-// document's order.
+// Coverage lists every action and sub-operation of the table in its order
+// (an action that dispatches again is listed by its sub-operations).
 func (t *Table) Coverage() []CoverageRow {
 	var rows []CoverageRow
-	for _, a := range documentActions {
-		e := t.actions[a]
-		if e.subParam == "" {
-			rows = append(rows, CoverageRow{Action: a, Implemented: e.handler != nil})
+	for _, r := range t.routes {
+		if r.SubParam != "" {
 			continue
 		}
-		for _, s := range documentSubs[a].names {
-			rows = append(rows, CoverageRow{Action: a, Sub: s, Implemented: e.subs[s] != nil})
-		}
+		rows = append(rows, CoverageRow{Action: r.Action, Sub: r.Sub, Implemented: r.Handler != nil})
 	}
 	return rows
 }
 
-// Actions returns the documented action names, sorted.
+// Actions returns the action names, sorted.
 func (t *Table) Actions() []string {
 	out := make([]string, 0, len(t.actions))
 	for a := range t.actions {

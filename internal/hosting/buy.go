@@ -11,21 +11,21 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/panelorder"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
 // business is this package's name in the ledger and the jobs.
-const business = "hosting"
+var business = orderflow.Hosting
 
-// createHosting serves create_order with obj_type=create_hosting (document
+// Create serves create_order with obj_type=create_hosting (document
 // 七.6): it checks the line, the product and the parameters
 // (panelorder.ReadSale, then content.flow, program, program_version, db,
 // code), prices the order (billing.md §2, §3), and buys content.number
 // sites in one transaction, each in state 开通中 with its own FTP name and
 // its provisioning job.
-func (s *Service) createHosting(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Create(ctx context.Context, req *dispatch.Request) (any, error) {
 	var p product
 	sale, err := panelorder.ReadSale(ctx, s.DB, req.Params, func(ctx context.Context, guid string) (panelorder.Product, error) {
 		var err error

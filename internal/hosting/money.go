@@ -10,31 +10,33 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/panelorder"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-// registerMoney puts the actions that buy, renew, upgrade, refund, resume
-// and rename orders into the table.
-func (s *Service) registerMoney(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	b := s.panel()
-	t.HandleSub("create_order", "create_hosting", s.Engine.Replayable(s.createHosting))
-	t.HandleSub("hosting_operate", "hosting_renew", b.Renew)
-	t.HandleSub("hosting_operate", "hosting_upgrade", s.upgrade)
-	t.HandleSub("hosting_operate", "hosting_refund", b.Refund)
-	t.HandleSub("hosting_operate", "hosting_resume_after_renew", s.resumeAfterRenew)
-	t.HandleSub("hosting_operate", "hosting_edit_name", b.EditName)
+// Renew serves hosting_renew, Refund hosting_refund and EditName
+// hosting_edit_name, as panelorder.Business does for both businesses sold
+// on the hosting lines' panels.
+func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.panel().Renew(ctx, req)
+}
+
+// Refund: see Renew.
+func (s *Service) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.panel().Refund(ctx, req)
+}
+
+// EditName: see Renew.
+func (s *Service) EditName(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.panel().EditName(ctx, req)
 }
 
 // panel is this business for the operations it shares with databases. A
 // renewal reinstates an expired site to 正常 but leaves it stopped until
 // hosting_resume_after_renew, as the document says.
 func (s *Service) panel() panelorder.Business[detail] {
-	return panelorder.Business[detail]{Name: business, Table: "hosting_orders", Engine: s.Engine, Lock: lock}
+	return panelorder.Business[detail]{Business: business, Engine: s.Engine, Lock: lock}
 }
 
 // detail is what hosting adds to a locked order: its flow and its
@@ -74,13 +76,13 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (panelorder.Orde
 	return o, nil
 }
 
-// upgrade serves hosting_upgrade (document 七.8, billing.md §5): flow (the
+// Upgrade serves hosting_upgrade (document 七.8, billing.md §5): flow (the
 // new monthly flow in GB, which may not drop) and/or new_product_guid (a
 // product of the order's line, not cheaper), flow first, then the product,
 // charged together (panelorder.Business.Upgrade). When only the product
 // changes, the flow becomes the least of the new product's steps that keeps
 // the order's flow.
-func (s *Service) upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
 	return s.panel().Upgrade(ctx, req, func(ctx context.Context, tx pgx.Tx, o panelorder.Order[detail]) (panelorder.Change, error) {
 		guid, err := req.Params.Text("new_product_guid")
 		if err != nil {
@@ -129,12 +131,12 @@ func (s *Service) upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 	})
 }
 
-// resumeAfterRenew serves hosting_resume_after_renew (document 七.8): a
+// ResumeAfterRenew serves hosting_resume_after_renew (document 七.8): a
 // site that was stopped because it expired, and is paid up again (its
 // end_time is in the future), becomes 正常 and 运行中, and a start job
 // starts it at the panel. It answers data {}, or 业务状态异常 for a site
 // that is running, unpaid, or neither 正常 nor 已过期.
-func (s *Service) resumeAfterRenew(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) ResumeAfterRenew(ctx context.Context, req *dispatch.Request) (any, error) {
 	id, err := req.Params.OrderID()
 	if err != nil {
 		return nil, err
@@ -152,7 +154,7 @@ func (s *Service) resumeAfterRenew(ctx context.Context, req *dispatch.Request) (
 			WHERE id = $1`, o.ID); err != nil {
 			return fmt.Errorf("hosting: resume order %d: %w", o.ID, err)
 		}
-		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business, OrderID: o.ID, Op: jobs.OpStart})
+		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpStart})
 	})
 	return nil, err
 }

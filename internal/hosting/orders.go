@@ -1,6 +1,8 @@
 package hosting
 
 import (
+	"context"
+
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -10,10 +12,14 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderquery"
 )
 
-// registerOrders serves gethosting (one order) and hosting_orders (a page
-// of them), both answering the fields of gethosting.
-func (s *Service) registerOrders(t *dispatch.Table) {
-	s.orderQuery().Register(t, s.DB, "gethosting", "hosting_orders")
+// Get serves gethosting (one order) and List hosting_orders (a page of them).
+func (s *Service) Get(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().Get(ctx, s.DB, req)
+}
+
+// List: see Get.
+func (s *Service) List(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().List(ctx, s.DB, req)
 }
 
 // hostingOrder is one order as gethosting answers it (document 七.3): every

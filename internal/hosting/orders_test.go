@@ -1,4 +1,4 @@
-package hosting
+package hosting_test
 
 import (
 	"strconv"

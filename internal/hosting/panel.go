@@ -7,18 +7,9 @@ import (
 	"regexp"
 
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/hosting/panelorder"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/panelorder"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
-
-// registerPanel puts the actions that ask a line's panel into the table.
-func (s *Service) registerPanel(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	t.Handle("get_php_version", s.phpVersions)
-	t.Handle("hosting_get_soft_find", s.softFind)
-}
 
 // linePanel opens the panel driver of the hosting line named by line_guid. A
 // missing, disabled or unknown line answers as the document says; a line
@@ -52,9 +43,9 @@ func panelError(err error) error {
 	return err
 }
 
-// phpVersions serves get_php_version (document 七.5): the PHP versions the
+// PHPVersions serves get_php_version (document 七.5): the PHP versions the
 // line's panel offers, as [{"name": "PHP 81", "version": "81"}, ...].
-func (s *Service) phpVersions(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) PHPVersions(ctx context.Context, req *dispatch.Request) (any, error) {
 	p, err := s.linePanel(ctx, req)
 	if err != nil {
 		return nil, err
@@ -72,9 +63,9 @@ func (s *Service) phpVersions(ctx context.Context, req *dispatch.Request) (any, 
 // softName is what a panel's software can be called.
 var softName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// softFind serves hosting_get_soft_find (document 七.7): the address of a
+// SoftFind serves hosting_get_soft_find (document 七.7): the address of a
 // tool on the line's panel, such as phpMyAdmin: {"ext": {"url": ...}}.
-func (s *Service) softFind(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) SoftFind(ctx context.Context, req *dispatch.Request) (any, error) {
 	name, err := req.Params.RequiredText("sNname")
 	if err != nil {
 		return nil, err

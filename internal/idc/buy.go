@@ -12,26 +12,26 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/apitype"
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/lease"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/machine"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
 // Colocation shares its lines, pricing, renewals, upgrades, refunds and
-// job plumbing with bare metal: that code is internal/lease's (lease.IDC
+// job plumbing with bare metal: that code is internal/lease's (orderflow.IDC
 // names this business there).
 
 // createNames are create_idc's spellings of the pricing engine's fields.
 var createNames = map[string]string{"bandwidth": "content.bandwidth", "defense": "content.defense",
 	"ip_num": "content.ipnum", "power": "content.power", "months": "content.months", "number": "content.number"}
 
-// createIDC serves create_order with obj_type=create_idc (托管 21): it
+// Create serves create_order with obj_type=create_idc (托管 21): it
 // checks the line, the product and every parameter, prices the order with
 // its power, and buys content.number colocation orders in one
 // transaction, each in state 开通中 with its provisioning job. A
 // colocation order has no system and no password: the machine is the
 // customer's.
-func (s *Service) createIDC(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Create(ctx context.Context, req *dispatch.Request) (any, error) {
 	pu, err := orderflow.ParsePurchase(req.Params)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func (s *Service) createIDC(ctx context.Context, req *dispatch.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	l, err := lease.LoadLine(ctx, s.DB, lease.IDC, lineGUID, 0)
+	l, err := machine.LoadLine(ctx, s.DB, orderflow.IDC, lineGUID, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) createIDC(ctx context.Context, req *dispatch.Request) (any, er
 	if err != nil {
 		return nil, orderflow.Named(err, createNames)
 	}
-	cfg, err := lease.ReadConfig(pu.Content, "ipnum", p.Pricing)
+	cfg, err := machine.ReadConfig(pu.Content, "ipnum", p.Pricing)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) createIDC(ctx context.Context, req *dispatch.Request) (any, er
 		productID: p.ID, power: power.Name, cfg: cfg, buy: now, end: end, months: pu.Months,
 		monthly: pricing.RoundCharge(m), renewAuto: pu.RenewAuto}
 	return s.Engine.Buy(ctx, req, pu, orderflow.BuyPlan{
-		Business: lease.IDC.Name(), PerOrder: pricing.PeriodCharge(m, pu.Months, l.Pricing.Discounts.Factor(pu.Months)),
+		Business: orderflow.IDC, PerOrder: pricing.PeriodCharge(m, pu.Months, l.Pricing.Discounts.Factor(pu.Months)),
 		From: now, To: end,
 		Insert: func(ctx context.Context, tx pgx.Tx, _ int) (int64, error) { return row.insert(ctx, tx) },
 	})
@@ -99,7 +99,7 @@ type product struct {
 // answers 参数错误: product_guid 不存在, another line's 参数错误:
 // product_guid 不支持该线路, a product switched off or sold out
 // (market_status 0) 库存不足.
-func loadProduct(ctx context.Context, q postgres.Querier, l lease.Line, params dispatch.Params) (product, error) {
+func loadProduct(ctx context.Context, q postgres.Querier, l machine.Line, params dispatch.Params) (product, error) {
 	guid, err := params.RequiredText("product_guid")
 	if err != nil {
 		return product{}, err
@@ -117,7 +117,7 @@ func loadProduct(ctx context.Context, q postgres.Querier, l lease.Line, params d
 	if err != nil {
 		return product{}, fmt.Errorf("idc: load product %s: %w", guid, err)
 	}
-	if p.Pricing.IPNum, err = lease.ProductIPs(ipnum); err != nil {
+	if p.Pricing.IPNum, err = machine.ProductIPs(ipnum); err != nil {
 		return product{}, fmt.Errorf("idc product %s: %w", guid, err)
 	}
 	if p.Powers, err = pricing.ParsePower(power); err != nil {
@@ -161,8 +161,8 @@ func (r orderRow) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
 // lock reads the caller's colocation order id FOR UPDATE inside tx, with
 // its product's prices and power; another reseller's or an unknown order
 // answers 未找到产品记录.
-func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (lease.Held, error) {
-	h := lease.Held{ProductUpgrade: 1, Power: &lease.PowerChoice{}} // idc products have no upgrade switch
+func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (machine.Held, error) {
+	h := machine.Held{ProductUpgrade: 1, Power: &machine.PowerChoice{}} // idc products have no upgrade switch
 	var ipnum string
 	err := tx.QueryRow(ctx, `
 		SELECT o.id, o.line_id, o.order_no, o.order_status, o.act_status, o.buy_time, o.end_time,
@@ -174,13 +174,13 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (lease.Held, err
 		&h.EndTime, &h.Cfg.Bandwidth, &h.Cfg.Defense, &h.Cfg.IPNum, &h.Power.Name, &h.Product.Price,
 		&h.Product.Bandwidth, &h.Product.Defense, &ipnum, &h.Power.List, &h.ProductRefundDays)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return lease.Held{}, dispatch.ErrOrderNotFound
+		return machine.Held{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {
-		return lease.Held{}, fmt.Errorf("idc: lock order %d: %w", id, err)
+		return machine.Held{}, fmt.Errorf("idc: lock order %d: %w", id, err)
 	}
-	if h.Product.IPNum, err = lease.ProductIPs(ipnum); err != nil {
-		return lease.Held{}, fmt.Errorf("idc order %d: %w", id, err)
+	if h.Product.IPNum, err = machine.ProductIPs(ipnum); err != nil {
+		return machine.Held{}, fmt.Errorf("idc order %d: %w", id, err)
 	}
 	return h, nil
 }

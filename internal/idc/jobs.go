@@ -8,8 +8,8 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
-	"github.com/zonkvm/zonkvmd/internal/lease"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/machine"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
@@ -22,7 +22,7 @@ import (
 // act_status unchanged. It returns nil on success, jobs.Permanent(err)
 // when no retry can help, and err to be retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
-	return s.Engine.JobOutcome(ctx, lease.IDC.Name(), a, final, s.do(ctx, a), nil)
+	return s.Engine.JobOutcome(ctx, orderflow.IDC, a, final, s.do(ctx, a), nil)
 }
 
 // job is what a colocation job needs of its order.
@@ -56,7 +56,7 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 	if err != nil {
 		return j, fmt.Errorf("idc job: order %d: %w", id, err)
 	}
-	j.machine.Ref = orderflow.Ref(lease.IDC.Name(), id)
+	j.machine.Ref = orderflow.Ref(orderflow.IDC, id)
 	if bmc.Password, err = s.Box.OpenString(bmcPassword); err != nil {
 		return j, fmt.Errorf("idc job: order %d: BMC password: %w: %w", id, orderflow.ErrBroken, err)
 	}
@@ -67,17 +67,17 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 // goes through IPMI once staff recorded the machine's BMC (bmc_host set
 // when they racked it, operator.md), through the line's driver otherwise
 // (the simulator completes it at once, manual records a task for staff).
-func (j job) target() lease.Target {
-	return lease.Target{Status: j.status, LineID: j.lineID, Machine: j.machine,
+func (j job) target() machine.Target {
+	return machine.Target{Status: j.status, LineID: j.lineID, Machine: j.machine,
 		PowerByBMC: j.machine.BMC.Host != ""}
 }
 
-// target reads order id's machine for an operation (lease.Operations.Find).
+// target reads order id's machine for an operation (machine.Operations.Find).
 // It fails as loadJob does.
-func (s *Service) target(ctx context.Context, id int64) (lease.Target, error) {
+func (s *Service) target(ctx context.Context, id int64) (machine.Target, error) {
 	j, err := s.loadJob(ctx, id)
 	if err != nil {
-		return lease.Target{}, err
+		return machine.Target{}, err
 	}
 	return j.target(), nil
 }
@@ -94,23 +94,23 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		if j.status != -1 && j.status != -2 {
 			return nil
 		}
-		return lease.AskStaff(ctx, s.Engine, lease.IDC, j.driver, a.OrderID, "destroy",
+		return machine.AskStaff(ctx, s.Engine, orderflow.IDC, j.driver, a.OrderID, "destroy",
 			map[string]any{"cabinet_sn": j.cabinet, "ip": j.ip})
 	case jobs.OpResize: // bandwidth, IPs and defense are the network's: staff change them
-		return lease.AskStaff(ctx, s.Engine, lease.IDC, j.driver, a.OrderID, "resize",
+		return machine.AskStaff(ctx, s.Engine, orderflow.IDC, j.driver, a.OrderID, "resize",
 			map[string]any{"bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
 	case jobs.OpLock:
 		if j.status != 3 { // renewed before the job ran
 			return nil
 		}
-		return lease.Power(ctx, s.Engine, lease.IDC, a.OrderID, j.target(), provider.PowerOff, -2)
+		return machine.Power(ctx, s.Engine, orderflow.IDC, a.OrderID, j.target(), provider.PowerOff, -2)
 	case jobs.OpUnlock:
 		if j.status != 1 {
 			return nil
 		}
-		return lease.Power(ctx, s.Engine, lease.IDC, a.OrderID, j.target(), provider.PowerOn, 1)
+		return machine.Power(ctx, s.Engine, orderflow.IDC, a.OrderID, j.target(), provider.PowerOn, 1)
 	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
-		return s.operations().Run(ctx, a, j.target())
+		return s.Operations().Run(ctx, a, j.target())
 	}
 	return jobs.Permanent(fmt.Errorf("idc job: unknown operation %q", a.Op))
 }
@@ -127,8 +127,8 @@ func (s *Service) provision(ctx context.Context, id int64, j job) error {
 	if j.status != 0 {
 		return nil
 	}
-	if j.driver != lease.SimDriver {
-		return lease.AskStaff(ctx, s.Engine, lease.IDC, j.driver, id, "provision", map[string]any{
+	if j.driver != machine.SimDriver {
+		return machine.AskStaff(ctx, s.Engine, orderflow.IDC, j.driver, id, "provision", map[string]any{
 			"line_guid": j.lineGUID, "product_guid": j.productGUID, "power": j.power,
 			"bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
 	}

@@ -1,14 +1,14 @@
 package idc
 
 import (
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/lease"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/machine"
 )
 
-// registerOperations puts idc_start, idc_stop, idc_restart, idc_install,
-// idc_setpsw, idc_getvncurl and get_idc_chart (托管 22-26, 30-31) into the
-// table: lease.Operations serves them for both businesses (none without
-// an engine, as in query-only tests).
+// Operations are colocation's idc_start, idc_stop, idc_restart,
+// idc_install, idc_setpsw, idc_getvncurl and get_idc_chart (托管 22-26,
+// 30-31): machine.Operations serves them for both businesses, an order's
+// machine read by target.
 //
 // Which driver reaches a colocated machine: its power goes through IPMI
 // once staff recorded its BMC when they racked it (idc_orders.bmc_host,
@@ -19,14 +19,7 @@ import (
 // they are tasks for staff (a reinstall, a password) or 暂未开放 (a console,
 // a chart), and on an ipmi line the reinstall and password jobs end with
 // their reason kept (IPMI cannot do them) and the readouts are 暂未开放.
-func (s *Service) registerOperations(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	s.operations().Register(t)
-}
-
-// operations are colocation's: an order's machine as target reads it.
-func (s *Service) operations() lease.Operations {
-	return lease.Operations{Business: lease.IDC, Engine: s.Engine, Box: s.Box, Find: s.target}
+func (s *Service) Operations() machine.Operations {
+	return machine.Operations{Business: orderflow.IDC, Engine: s.Engine, Box: s.Box, Find: s.target,
+		Fit: machine.ZoneFit(orderflow.IDC)}
 }

@@ -1,6 +1,8 @@
 package idc
 
 import (
+	"context"
+
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -10,10 +12,14 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderquery"
 )
 
-// registerOrders serves getidc (one order) and idc_orders (a page of them),
-// both answering the fields of getidc.
-func (s *Service) registerOrders(t *dispatch.Table) {
-	s.orderQuery().Register(t, s.DB, "getidc", "idc_orders")
+// Get serves getidc (one order) and List idc_orders (a page of them).
+func (s *Service) Get(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().Get(ctx, s.DB, req)
+}
+
+// List: see Get.
+func (s *Service) List(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().List(ctx, s.DB, req)
 }
 
 // idcOrder is one order as getidc answers it (托管 19): every field of its

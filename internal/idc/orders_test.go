@@ -1,4 +1,4 @@
-package idc
+package idc_test
 
 import (
 	"strconv"

@@ -13,6 +13,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/machine"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
@@ -20,13 +21,13 @@ import (
 var createNames = map[string]string{"bandwidth": "content.bandwidth", "defense": "content.defense",
 	"ip_num": "content.ip_num", "months": "content.months", "number": "content.number"}
 
-// createLease serves create_order with obj_type=create_lease (document
+// Create serves create_order with obj_type=create_lease (document
 // 六.6): it checks the line, the machine model, the system and every
 // parameter, prices the order, and buys content.number machines in one
 // transaction, each taken from the inventory and in state 开通中 with its
 // provisioning job. Too few free machines answer 库存不足 and change
 // nothing.
-func (s *Service) createLease(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Create(ctx context.Context, req *dispatch.Request) (any, error) {
 	pu, err := orderflow.ParsePurchase(req.Params)
 	if err != nil {
 		return nil, err
@@ -35,7 +36,7 @@ func (s *Service) createLease(ctx context.Context, req *dispatch.Request) (any, 
 	if err != nil {
 		return nil, err
 	}
-	l, err := LoadLine(ctx, s.DB, Lease, lineGUID, 0)
+	l, err := machine.LoadLine(ctx, s.DB, orderflow.Lease, lineGUID, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -50,10 +51,10 @@ func (s *Service) createLease(ctx context.Context, req *dispatch.Request) (any, 
 	if err != nil {
 		return nil, err
 	}
-	if err := sys.Check("system_guid", "create", Lease.name, l.ZoneGUID, p.CPUValue, p.MemoryNum); err != nil {
+	if err := sys.Check("system_guid", "create", orderflow.Lease.Name, l.ZoneGUID, p.CPUValue, p.MemoryNum); err != nil {
 		return nil, err
 	}
-	cfg, err := ReadConfig(pu.Content, "ip_num", p.Pricing)
+	cfg, err := machine.ReadConfig(pu.Content, "ip_num", p.Pricing)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (s *Service) createLease(ctx context.Context, req *dispatch.Request) (any, 
 		password: s.Box.SealString(password), port: sys.Port, buy: now, end: end, months: pu.Months,
 		monthly: pricing.RoundCharge(m), renewAuto: pu.RenewAuto}
 	return s.Engine.Buy(ctx, req, pu, orderflow.BuyPlan{
-		Business: Lease.name, PerOrder: pricing.PeriodCharge(m, pu.Months, l.Pricing.Discounts.Factor(pu.Months)),
+		Business: orderflow.Lease, PerOrder: pricing.PeriodCharge(m, pu.Months, l.Pricing.Discounts.Factor(pu.Months)),
 		From: now, To: end,
 		Insert: func(ctx context.Context, tx pgx.Tx, _ int) (int64, error) {
 			machineID, err := takeMachine(ctx, tx, p.ID, l.ID)
@@ -103,7 +104,7 @@ type product struct {
 // loadProduct reads product_guid and checks that it is sold on l: unknown
 // answers 参数错误: product_guid 不存在, another line's 参数错误:
 // product_guid 不支持该线路, a model switched off 库存不足.
-func loadProduct(ctx context.Context, q postgres.Querier, l Line, params dispatch.Params) (product, error) {
+func loadProduct(ctx context.Context, q postgres.Querier, l machine.Line, params dispatch.Params) (product, error) {
 	guid, err := params.RequiredText("product_guid")
 	if err != nil {
 		return product{}, err
@@ -120,7 +121,7 @@ func loadProduct(ctx context.Context, q postgres.Querier, l Line, params dispatc
 	if err != nil {
 		return product{}, fmt.Errorf("lease: load product %s: %w", guid, err)
 	}
-	if p.Pricing.IPNum, err = ProductIPs(ipnum); err != nil {
+	if p.Pricing.IPNum, err = machine.ProductIPs(ipnum); err != nil {
 		return product{}, fmt.Errorf("lease product %s: %w", guid, err)
 	}
 	if !l.OnLine(p.LineGUIDs) {
@@ -203,8 +204,8 @@ func (r orderRow) insert(ctx context.Context, tx pgx.Tx, machineID int64) (int64
 // lock reads the caller's lease order id FOR UPDATE inside tx, with its
 // model's prices; another reseller's or an unknown order answers
 // 未找到产品记录.
-func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (Held, error) {
-	var h Held
+func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (machine.Held, error) {
+	var h machine.Held
 	var ipnum string
 	err := tx.QueryRow(ctx, `
 		SELECT o.id, o.line_id, o.order_no, o.order_status, o.act_status, o.buy_time, o.end_time,
@@ -216,13 +217,13 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (Held, error) {
 		&h.EndTime, &h.Cfg.Bandwidth, &h.Cfg.Defense, &h.Cfg.IPNum, &h.Product.Price, &h.Product.Bandwidth,
 		&h.Product.Defense, &ipnum, &h.ProductRefundDays, &h.ProductUpgrade)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Held{}, dispatch.ErrOrderNotFound
+		return machine.Held{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {
-		return Held{}, fmt.Errorf("lease: lock order %d: %w", id, err)
+		return machine.Held{}, fmt.Errorf("lease: lock order %d: %w", id, err)
 	}
-	if h.Product.IPNum, err = ProductIPs(ipnum); err != nil {
-		return Held{}, fmt.Errorf("lease order %d: %w", id, err)
+	if h.Product.IPNum, err = machine.ProductIPs(ipnum); err != nil {
+		return machine.Held{}, fmt.Errorf("lease order %d: %w", id, err)
 	}
 	return h, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
+	"github.com/zonkvm/zonkvmd/internal/orderflow/machine"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
@@ -26,7 +27,7 @@ import (
 // pass is retried with act_status unchanged. It returns nil on success,
 // jobs.Permanent(err) when no retry can help, and err to be retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
-	return s.Engine.JobOutcome(ctx, Lease.Name(), a, final, s.do(ctx, a),
+	return s.Engine.JobOutcome(ctx, orderflow.Lease, a, final, s.do(ctx, a),
 		func(ctx context.Context, tx pgx.Tx) error { return FreeMachine(ctx, tx, a.OrderID) })
 }
 
@@ -67,7 +68,7 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 	if err != nil {
 		return j, fmt.Errorf("lease job: order %d: %w", id, err)
 	}
-	m.Ref = orderflow.Ref(Lease.name, id)
+	m.Ref = orderflow.Ref(orderflow.Lease, id)
 	if m.BMC.Password, err = s.Box.OpenString(bmcPassword); err != nil {
 		return j, fmt.Errorf("lease job: order %d: BMC password: %w: %w", id, orderflow.ErrBroken, err)
 	}
@@ -75,16 +76,16 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 }
 
 // target is the job's order and machine as operations reach them.
-func (j job) target() Target {
-	return Target{Status: j.status, LineID: j.lineID, Machine: j.machine}
+func (j job) target() machine.Target {
+	return machine.Target{Status: j.status, LineID: j.lineID, Machine: j.machine}
 }
 
-// target reads order id's machine for an operation (Operations.Find). It
+// target reads order id's machine for an operation (machine.Operations.Find). It
 // fails as loadJob does.
-func (s *Service) target(ctx context.Context, id int64) (Target, error) {
+func (s *Service) target(ctx context.Context, id int64) (machine.Target, error) {
 	j, err := s.loadJob(ctx, id)
 	if err != nil {
-		return Target{}, err
+		return machine.Target{}, err
 	}
 	return j.target(), nil
 }
@@ -100,20 +101,20 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	case jobs.OpDestroy:
 		return s.destroy(ctx, a.OrderID, j)
 	case jobs.OpResize: // bandwidth, IPs and defense are the network's: staff change them
-		return AskStaff(ctx, s.Engine, Lease, j.driver, a.OrderID, "resize", map[string]any{
+		return machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, a.OrderID, "resize", map[string]any{
 			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
 	case jobs.OpLock:
 		if j.status != 3 { // renewed before the job ran
 			return nil
 		}
-		return Power(ctx, s.Engine, Lease, a.OrderID, j.target(), provider.PowerOff, -2)
+		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOff, -2)
 	case jobs.OpUnlock:
 		if j.status != 1 {
 			return nil
 		}
-		return Power(ctx, s.Engine, Lease, a.OrderID, j.target(), provider.PowerOn, 1)
+		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOn, 1)
 	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
-		return s.operations().Run(ctx, a, j.target())
+		return s.Operations().Run(ctx, a, j.target())
 	}
 	return jobs.Permanent(fmt.Errorf("lease job: unknown operation %q", a.Op))
 }
@@ -136,15 +137,15 @@ func (s *Service) provision(ctx context.Context, id int64, j job) error {
 	if err != nil {
 		return fmt.Errorf("lease order %d: password: %w: %w", id, orderflow.ErrBroken, err)
 	}
-	drv, err := s.Engine.BareMetal(ctx, Lease.name, j.lineID)
+	drv, err := s.Engine.BareMetal(ctx, orderflow.Lease, j.lineID)
 	if err != nil {
 		return err
 	}
-	if j.driver != ManualDriver {
+	if j.driver != machine.ManualDriver {
 		err = drv.ReinstallMachine(ctx, j.machine, provider.Install{Image: j.image, Password: password, Port: atoi(j.port)})
 	}
-	if j.driver == ManualDriver || errors.Is(err, provider.ErrUnsupported) {
-		return AskStaff(ctx, s.Engine, Lease, j.driver, id, "provision", map[string]any{
+	if j.driver == machine.ManualDriver || errors.Is(err, provider.ErrUnsupported) {
+		return machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, id, "provision", map[string]any{
 			"machine_id": j.machine.ID, "image": j.image, "port": j.port}) // the password stays sealed on the order
 	}
 	if err != nil {
@@ -182,7 +183,7 @@ func (s *Service) destroy(ctx context.Context, id int64, j job) error {
 	if taken {
 		return nil
 	}
-	drv, err := s.Engine.BareMetal(ctx, Lease.name, j.lineID)
+	drv, err := s.Engine.BareMetal(ctx, orderflow.Lease, j.lineID)
 	if err == nil {
 		err = drv.PowerMachine(ctx, j.machine, provider.PowerOff)
 	}

@@ -1,6 +1,8 @@
 package lease
 
 import (
+	"context"
+
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -10,10 +12,14 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderquery"
 )
 
-// registerOrders serves getlease (one order) and lease_orders (a page of
-// them), both answering the fields of getlease.
-func (s *Service) registerOrders(t *dispatch.Table) {
-	s.orderQuery().Register(t, s.DB, "getlease", "lease_orders")
+// Get serves getlease (one order) and List lease_orders (a page of them).
+func (s *Service) Get(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().Get(ctx, s.DB, req)
+}
+
+// List: see Get.
+func (s *Service) List(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().List(ctx, s.DB, req)
 }
 
 // leaseOrder is one order as getlease answers it (document 六.4): every

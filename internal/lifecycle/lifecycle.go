@@ -21,22 +21,9 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
-
-// business describes one business's orders to the sweep. Table and column
-// names are constants of this file, never input.
-type business struct {
-	name, orders, lines, monthly string
-}
-
-var businesses = []business{
-	{"server", "server_orders", "server_lines", "monthly_price"},
-	{"lease", "lease_orders", "lease_lines", "monthly_price"},
-	{"idc", "idc_orders", "idc_lines", "monthly_price"},
-	{"hosting", "hosting_orders", "hosting_lines", "renew_price"},
-	{"sql", "sql_orders", "hosting_lines", "renew_price"},
-}
 
 // Sweeper runs the lifecycle.
 type Sweeper struct {
@@ -82,7 +69,7 @@ func (s *Sweeper) Sweep(ctx context.Context, at time.Time, dryRun bool) ([]Actio
 	}
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, sweepLock) }()
 	var actions []Action
-	for _, b := range businesses {
+	for _, b := range orderflow.Businesses {
 		done, err := s.sweepBusiness(ctx, b, at, dryRun)
 		actions = append(actions, done...)
 		if err != nil {
@@ -94,9 +81,9 @@ func (s *Sweeper) Sweep(ctx context.Context, at time.Time, dryRun bool) ([]Actio
 
 // sweepBusiness ends the period of every live order of b due at at, then
 // recycles what has been expired beyond its line's retention.
-func (s *Sweeper) sweepBusiness(ctx context.Context, b business, at time.Time, dryRun bool) ([]Action, error) {
+func (s *Sweeper) sweepBusiness(ctx context.Context, b orderflow.Business, at time.Time, dryRun bool) ([]Action, error) {
 	var actions []Action
-	due, err := s.ids(ctx, `SELECT id FROM `+b.orders+` WHERE order_status = 1 AND end_time <= $1 ORDER BY id`, at)
+	due, err := s.ids(ctx, `SELECT id FROM `+b.Orders+` WHERE order_status = 1 AND end_time <= $1 ORDER BY id`, at)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +94,7 @@ func (s *Sweeper) sweepBusiness(ctx context.Context, b business, at time.Time, d
 		}
 		actions = append(actions, done...)
 	}
-	old, err := s.ids(ctx, `SELECT o.id FROM `+b.orders+` o JOIN `+b.lines+` l ON l.id = o.line_id
+	old, err := s.ids(ctx, `SELECT o.id FROM `+b.Orders+` o JOIN `+b.Lines+` l ON l.id = o.line_id
 		WHERE o.order_status = 3 AND o.end_time + make_interval(days => l.retention_days) <= $1 ORDER BY o.id`, at)
 	if err != nil {
 		return actions, err
@@ -164,13 +151,13 @@ type due struct {
 
 // endPeriod renews order id month by month while it renews automatically
 // and the money allows, until its end is past at; otherwise it expires.
-func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b business, id int64, at time.Time) ([]Action, error) {
+func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b orderflow.Business, id int64, at time.Time) ([]Action, error) {
 	var o due
-	err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, renew_auto, buy_time, end_time, `+b.monthly+`
-		FROM `+b.orders+` WHERE id = $1 FOR UPDATE`, id).Scan(&o.resellerID, &o.status, &o.renewAuto,
+	err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, renew_auto, buy_time, end_time, `+b.PriceColumn+`
+		FROM `+b.Orders+` WHERE id = $1 FOR UPDATE`, id).Scan(&o.resellerID, &o.status, &o.renewAuto,
 		&o.buyTime, &o.endTime, &o.monthly)
 	if err != nil {
-		return nil, fmt.Errorf("lifecycle: %s order %d: %w", b.name, id, err)
+		return nil, fmt.Errorf("lifecycle: %s order %d: %w", b.Name, id, err)
 	}
 	if o.status != 1 || o.endTime.After(at) { // changed since we listed it
 		return nil, nil
@@ -181,7 +168,7 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b business, id int64
 		next := pricing.AddMonths(o.endTime.In(loc), 1, o.buyTime.In(loc).Day())
 		amount := pricing.RoundCharge(o.monthly)
 		_, _, err := billing.Charge(ctx, tx, o.resellerID, []billing.Entry{{Kind: "auto_renew", Amount: amount,
-			Business: b.name, OrderID: id, From: o.endTime, To: next, Note: "auto-renew"}}, nil)
+			Business: b.Name, OrderID: id, From: o.endTime, To: next, Note: "auto-renew"}}, nil)
 		if errors.Is(err, billing.ErrInsufficient) {
 			break
 		}
@@ -189,38 +176,38 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b business, id int64
 			return nil, err
 		}
 		o.endTime = next
-		actions = append(actions, Action{Business: b.name, OrderID: id, Action: "auto_renew",
+		actions = append(actions, Action{Business: b.Name, OrderID: id, Action: "auto_renew",
 			Amount: &apitype.Money{Decimal: amount}, EndTime: apitype.FormatDateTime(next)})
 	}
 	if o.endTime.After(at) {
-		_, err := tx.Exec(ctx, `UPDATE `+b.orders+` SET end_time = $2, updated_at = now() WHERE id = $1`, id, o.endTime)
+		_, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET end_time = $2, updated_at = now() WHERE id = $1`, id, o.endTime)
 		return actions, err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE `+b.orders+` SET end_time = $2, order_status = 3, run_status = -2,
+	if _, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET end_time = $2, order_status = 3, run_status = -2,
 		updated_at = now() WHERE id = $1`, id, o.endTime); err != nil {
-		return nil, fmt.Errorf("lifecycle: expire %s order %d: %w", b.name, id, err)
+		return nil, fmt.Errorf("lifecycle: expire %s order %d: %w", b.Name, id, err)
 	}
-	if err := s.Jobs.Insert(ctx, tx, jobs.Args{Business: b.name, OrderID: id, Op: jobs.OpLock}); err != nil {
+	if err := s.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: id, Op: jobs.OpLock}); err != nil {
 		return nil, err
 	}
-	return append(actions, Action{Business: b.name, OrderID: id, Action: "expire"}), nil
+	return append(actions, Action{Business: b.Name, OrderID: id, Action: "expire"}), nil
 }
 
 // recycle marks an order expired past its retention as recycled and
 // writes its destroy job.
-func (s *Sweeper) recycle(ctx context.Context, tx pgx.Tx, b business, id int64, at time.Time) ([]Action, error) {
-	tag, err := tx.Exec(ctx, `UPDATE `+b.orders+` SET order_status = -1, status_reason = 'recycled',
+func (s *Sweeper) recycle(ctx context.Context, tx pgx.Tx, b orderflow.Business, id int64, at time.Time) ([]Action, error) {
+	tag, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET order_status = -1, status_reason = 'recycled',
 		updated_at = now() WHERE id = $1 AND order_status = 3`, id)
 	if err != nil {
-		return nil, fmt.Errorf("lifecycle: recycle %s order %d: %w", b.name, id, err)
+		return nil, fmt.Errorf("lifecycle: recycle %s order %d: %w", b.Name, id, err)
 	}
 	if tag.RowsAffected() == 0 {
 		return nil, nil
 	}
-	if err := s.Jobs.Insert(ctx, tx, jobs.Args{Business: b.name, OrderID: id, Op: jobs.OpDestroy}); err != nil {
+	if err := s.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: id, Op: jobs.OpDestroy}); err != nil {
 		return nil, err
 	}
-	return []Action{{Business: b.name, OrderID: id, Action: "recycle"}}, nil
+	return []Action{{Business: b.Name, OrderID: id, Action: "recycle"}}, nil
 }
 
 // Run sweeps every interval until ctx ends, logging what it did. A sweep

@@ -30,7 +30,7 @@ var ErrBroken = errors.New("the order's data cannot serve this job")
 // backoff, act_status unchanged (so a provider that cannot be reached or
 // opened is retried, and no order stays in 开通中 or mid-operation for
 // ever). It returns nil when err is nil.
-func (e *Engine) JobOutcome(ctx context.Context, business string, a jobs.Args, final bool, err error,
+func (e *Engine) JobOutcome(ctx context.Context, b Business, a jobs.Args, final bool, err error,
 	undo func(ctx context.Context, tx pgx.Tx) error) error {
 	if err == nil {
 		return nil
@@ -38,12 +38,12 @@ func (e *Engine) JobOutcome(ctx context.Context, business string, a jobs.Args, f
 	forGood := errors.Is(err, provider.ErrRejected) || errors.Is(err, provider.ErrUnsupported) || errors.Is(err, ErrBroken)
 	switch {
 	case a.Op == jobs.OpProvision && (final || forGood):
-		if ferr := e.FailPurchase(ctx, business, a.OrderID, err.Error(), undo); ferr != nil {
+		if ferr := e.FailPurchase(ctx, b, a.OrderID, err.Error(), undo); ferr != nil {
 			return fmt.Errorf("%w (and ending the purchase failed: %v)", err, ferr)
 		}
 		return jobs.Permanent(err)
 	case IsOperation(a.Op) && (final || forGood || errors.Is(err, provider.ErrNotFound)):
-		if ferr := e.FailOperation(ctx, business, a, err); ferr != nil {
+		if ferr := e.FailOperation(ctx, b, a, err); ferr != nil {
 			return fmt.Errorf("%w (and ending the operation failed: %v)", err, ferr)
 		}
 		return jobs.Permanent(err)
@@ -68,11 +68,11 @@ const maxReason = 1000
 // FailOperation ends an operation that failed for good: act_status back to
 // 0 (the run status as it was) and the reason kept in status_reason for the
 // operator. It returns the database's error.
-func (e *Engine) FailOperation(ctx context.Context, business string, a jobs.Args, cause error) error {
+func (e *Engine) FailOperation(ctx context.Context, b Business, a jobs.Args, cause error) error {
 	reason := postgres.Clip(a.Op+" failed: "+cause.Error(), maxReason)
-	if _, err := e.DB.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = 0, status_reason = $2,
+	if _, err := e.DB.Exec(ctx, `UPDATE `+b.Orders+` SET act_status = 0, status_reason = $2,
 		updated_at = now() WHERE id = $1`, a.OrderID, reason); err != nil {
-		return fmt.Errorf("orderflow: end %s of %s order %d: %w", a.Op, business, a.OrderID, err)
+		return fmt.Errorf("orderflow: end %s of %s order %d: %w", a.Op, b.Name, a.OrderID, err)
 	}
 	return nil
 }

@@ -26,12 +26,12 @@ type Operation struct {
 // checks it may be operated on: 未找到产品记录 when it is not the caller's,
 // 业务状态异常 unless it is 正常. It does not lock; for reads (consoles,
 // charts, rule lists) that need no job.
-func (e *Engine) ActiveOrder(ctx context.Context, req *dispatch.Request, business string) (Operation, error) {
+func (e *Engine) ActiveOrder(ctx context.Context, req *dispatch.Request, b Business) (Operation, error) {
 	id, err := req.Params.OrderID()
 	if err != nil {
 		return Operation{}, err
 	}
-	o, err := readOperation(ctx, e.DB, business, req.Reseller.ID, id, false)
+	o, err := readOperation(ctx, e.DB, b, req.Reseller.ID, id, false)
 	if err != nil {
 		return Operation{}, err
 	}
@@ -41,16 +41,8 @@ func (e *Engine) ActiveOrder(ctx context.Context, req *dispatch.Request, busines
 	return o, nil
 }
 
-func readOperation(ctx context.Context, q postgres.Querier, business string, resellerID, id int64, lock bool) (Operation, error) {
-	t, ok := tables[business]
-	if !ok {
-		return Operation{}, fmt.Errorf("orderflow: unknown business %q", business)
-	}
-	ref := "provider_ref"
-	if business == "idc" || business == "hosting" || business == "sql" {
-		ref = "''" // these keep the provider's ids in columns of their own
-	}
-	sql := `SELECT id, line_id, order_status, run_status, act_status, ` + ref + ` FROM ` + t.orders +
+func readOperation(ctx context.Context, q postgres.Querier, b Business, resellerID, id int64, lock bool) (Operation, error) {
+	sql := `SELECT id, line_id, order_status, run_status, act_status, ` + b.RefColumn + ` FROM ` + b.Orders +
 		` WHERE id = $1 AND reseller_id = $2`
 	if lock {
 		sql += ` FOR UPDATE`
@@ -61,7 +53,7 @@ func readOperation(ctx context.Context, q postgres.Querier, business string, res
 		return Operation{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {
-		return Operation{}, fmt.Errorf("orderflow: read %s order %d: %w", business, id, err)
+		return Operation{}, fmt.Errorf("orderflow: read %s order %d: %w", b.Name, id, err)
 	}
 	return o, nil
 }
@@ -72,14 +64,14 @@ func readOperation(ctx context.Context, q postgres.Querier, business string, res
 // operation runs (act_status not 0), runs check (may be nil) on the locked
 // order, sets act_status to act and writes the job. The job's handler
 // clears act_status with FinishOperation.
-func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, business string, act int, op string,
+func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, b Business, act int, op string,
 	params map[string]string, check func(ctx context.Context, tx pgx.Tx, o Operation) error) error {
 	id, err := req.Params.OrderID()
 	if err != nil {
 		return err
 	}
 	return postgres.Tx(ctx, e.DB, func(tx pgx.Tx) error {
-		o, err := readOperation(ctx, tx, business, req.Reseller.ID, id, true)
+		o, err := readOperation(ctx, tx, b, req.Reseller.ID, id, true)
 		if err != nil {
 			return err
 		}
@@ -94,18 +86,18 @@ func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, busi
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = $2, updated_at = now()
+		if _, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET act_status = $2, updated_at = now()
 			WHERE id = $1`, o.ID, act); err != nil {
 			return fmt.Errorf("orderflow.StartOperation: %w", err)
 		}
-		return e.Jobs.Insert(ctx, tx, jobs.Args{Business: business, OrderID: o.ID, Op: op, Params: params})
+		return e.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: o.ID, Op: op, Params: params})
 	})
 }
 
 // FinishOperation ends an operation: act_status back to 0 and, when run
 // is not 0, the run status it left the machine in.
-func (e *Engine) FinishOperation(ctx context.Context, business string, orderID int64, run int) error {
-	_, err := e.DB.Exec(ctx, `UPDATE `+tables[business].orders+` SET act_status = 0,
+func (e *Engine) FinishOperation(ctx context.Context, b Business, orderID int64, run int) error {
+	_, err := e.DB.Exec(ctx, `UPDATE `+b.Orders+` SET act_status = 0,
 		run_status = CASE WHEN $2 = 0 THEN run_status ELSE $2 END, updated_at = now() WHERE id = $1`, orderID, run)
 	if err != nil {
 		return fmt.Errorf("orderflow.FinishOperation: %w", err)
@@ -123,14 +115,14 @@ func (e *Engine) SealForJob(password string) string {
 // and returns it with its sealed bytes, for the order once the provider has
 // taken it. It returns an error wrapping ErrBroken when the parameter is
 // missing or does not open.
-func (e *Engine) JobPassword(business string, a jobs.Args) (string, []byte, error) {
+func (e *Engine) JobPassword(b Business, a jobs.Args) (string, []byte, error) {
 	sealed, err := base64.StdEncoding.DecodeString(a.Params["password"])
 	if err != nil || len(sealed) == 0 {
-		return "", nil, fmt.Errorf("%s order %d: %s: no sealed password: %w", business, a.OrderID, a.Op, ErrBroken)
+		return "", nil, fmt.Errorf("%s order %d: %s: no sealed password: %w", b.Name, a.OrderID, a.Op, ErrBroken)
 	}
 	password, err := e.Box.OpenString(sealed)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s order %d: %s: password: %w: %w", business, a.OrderID, a.Op, ErrBroken, err)
+		return "", nil, fmt.Errorf("%s order %d: %s: password: %w: %w", b.Name, a.OrderID, a.Op, ErrBroken, err)
 	}
 	return password, sealed, nil
 }

@@ -127,7 +127,7 @@ func ParsePurchase(p dispatch.Params) (Purchase, error) {
 
 // BuyPlan is one business's purchase, priced and checked.
 type BuyPlan struct {
-	Business string
+	Business Business
 	PerOrder decimal.Decimal // one order's charge, rounded
 	From, To time.Time       // the service window bought
 	// Insert creates order i (0-based) of the purchase in tx, in state
@@ -147,7 +147,7 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 	if err != nil {
 		return nil, err
 	}
-	answer, err := billing.OnceLate(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, pu.OrderNo, hash,
+	answer, err := billing.OnceLate(ctx, e.DB, req.Reseller.ID, billing.ScopePurchase, pu.OrderNo, hash,
 		func(tx pgx.Tx, rec *billing.Record) (any, error) {
 			ids := make([]int64, pu.Number)
 			for i := range ids {
@@ -160,7 +160,7 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 			// Jobs go in before the charge: the charge locks the account
 			// row until the commit, so it comes last.
 			for _, id := range ids {
-				if err := e.Jobs.Insert(ctx, tx, jobs.Args{Business: plan.Business, OrderID: id, Op: jobs.OpProvision}); err != nil {
+				if err := e.Jobs.Insert(ctx, tx, jobs.Args{Business: plan.Business.Name, OrderID: id, Op: jobs.OpProvision}); err != nil {
 					return nil, err
 				}
 			}
@@ -171,7 +171,7 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 			entries := make([]billing.Entry, len(ids))
 			total := decimal.Zero
 			for i, id := range ids {
-				entries[i] = billing.Entry{Kind: "purchase", Amount: amounts[i], Business: plan.Business, OrderID: id,
+				entries[i] = billing.Entry{Kind: "purchase", Amount: amounts[i], Business: plan.Business.Name, OrderID: id,
 					Reference: pu.OrderNo, From: plan.From, To: plan.To, CouponID: pu.CouponID}
 				total = total.Add(amounts[i])
 			}
@@ -206,7 +206,7 @@ func (e *Engine) discounted(ctx context.Context, tx pgx.Tx, resellerID, couponID
 		return amounts, decimal.Zero, nil
 	}
 	total := plan.PerOrder.Mul(decimal.NewFromInt(int64(n)))
-	discount, err := billing.TakeCoupon(ctx, tx, resellerID, couponID, plan.Business, total, e.Now())
+	discount, err := billing.TakeCoupon(ctx, tx, resellerID, couponID, plan.Business.Name, total, e.Now())
 	if err != nil {
 		return nil, decimal.Zero, err
 	}
@@ -250,7 +250,7 @@ func (e *Engine) Replayable(h dispatch.HandlerFunc) dispatch.HandlerFunc {
 			if err != nil {
 				return nil, err
 			}
-			answer, err := billing.Replay(ctx, e.DB, req.Reseller.ID, billing.ScopeCreateOrder, orderNo, hash)
+			answer, err := billing.Replay(ctx, e.DB, req.Reseller.ID, billing.ScopePurchase, orderNo, hash)
 			if err != nil || answer != nil {
 				return answer, APIError(err)
 			}

@@ -13,31 +13,17 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
-// tables maps a business to its order and line tables. The names are
-// constants, never input.
-var tables = map[string]struct{ orders, lines string }{
-	"server":  {"server_orders", "server_lines"},
-	"lease":   {"lease_orders", "lease_lines"},
-	"idc":     {"idc_orders", "idc_lines"},
-	"hosting": {"hosting_orders", "hosting_lines"},
-	"sql":     {"sql_orders", "hosting_lines"},
-}
-
 // Provider opens the driver of an order's line from its sealed provider
 // object. It returns an error naming the line when the object cannot be
 // opened or names a driver this binary lacks.
-func (e *Engine) Provider(ctx context.Context, business string, lineID int64) (provider.Set, error) {
-	t, ok := tables[business]
-	if !ok {
-		return provider.Set{}, fmt.Errorf("orderflow.Provider: unknown business %q", business)
-	}
+func (e *Engine) Provider(ctx context.Context, b Business, lineID int64) (provider.Set, error) {
 	var sealed []byte
-	if err := e.DB.QueryRow(ctx, `SELECT provider_config FROM `+t.lines+` WHERE id = $1`, lineID).Scan(&sealed); err != nil {
-		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", business, lineID, err)
+	if err := e.DB.QueryRow(ctx, `SELECT provider_config FROM `+b.Lines+` WHERE id = $1`, lineID).Scan(&sealed); err != nil {
+		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", b.Name, lineID, err)
 	}
 	object, err := e.Box.Open(sealed)
 	if err != nil {
-		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", business, lineID, err)
+		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", b.Name, lineID, err)
 	}
 	deps := e.Providers
 	if deps.DB == nil {
@@ -47,8 +33,8 @@ func (e *Engine) Provider(ctx context.Context, business string, lineID int64) (p
 }
 
 // Ref is zonkvmd's name of an order at the provider.
-func Ref(business string, orderID int64) string {
-	return fmt.Sprintf("zonkvmd-%s-%d", business, orderID)
+func Ref(b Business, orderID int64) string {
+	return fmt.Sprintf("zonkvmd-%s-%d", b.Name, orderID)
 }
 
 // FailPurchase ends a purchase whose provisioning finally failed
@@ -56,14 +42,13 @@ func Ref(business string, orderID int64) string {
 // paid, sets it to -2 with the reason kept for the operator, and runs
 // undo (a lease frees its machine; may be nil). An order no longer in
 // 开通中 is left alone.
-func (e *Engine) FailPurchase(ctx context.Context, business string, orderID int64, reason string,
+func (e *Engine) FailPurchase(ctx context.Context, b Business, orderID int64, reason string,
 	undo func(ctx context.Context, tx pgx.Tx) error) error {
-	t := tables[business]
 	return postgres.Tx(ctx, e.DB, func(tx pgx.Tx) error {
 		var resellerID int64
 		var status int
 		var orderNo string
-		err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, order_no FROM `+t.orders+`
+		err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, order_no FROM `+b.Orders+`
 			WHERE id = $1 FOR UPDATE`, orderID).Scan(&resellerID, &status, &orderNo)
 		if errors.Is(err, pgx.ErrNoRows) || status != 0 {
 			return nil
@@ -71,16 +56,16 @@ func (e *Engine) FailPurchase(ctx context.Context, business string, orderID int6
 		if err != nil {
 			return fmt.Errorf("orderflow.FailPurchase: %w", err)
 		}
-		charges, refunded, err := billing.Paid(ctx, tx, business, orderID)
+		charges, refunded, err := billing.Paid(ctx, tx, b.Name, orderID)
 		if err != nil {
 			return err
 		}
 		back := decimal.Max(sum(charges).Sub(refunded), decimal.Zero)
 		if _, err := billing.Credit(ctx, tx, resellerID, billing.Entry{Kind: "refund", Amount: back,
-			Business: business, OrderID: orderID, Reference: orderNo, Note: "provisioning failed"}); err != nil {
+			Business: b.Name, OrderID: orderID, Reference: orderNo, Note: "provisioning failed"}); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE `+t.orders+` SET order_status = -2, act_status = 0,
+		if _, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET order_status = -2, act_status = 0,
 			status_reason = $2, updated_at = now() WHERE id = $1`, orderID,
 			postgres.Clip("provisioning failed: "+reason, maxReason)); err != nil {
 			return fmt.Errorf("orderflow.FailPurchase: %w", err)
@@ -94,39 +79,39 @@ func (e *Engine) FailPurchase(ctx context.Context, business string, orderID int6
 
 // VMs opens the driver of a line and returns its cloud servers, or an error
 // wrapping provider.ErrUnsupported when its driver runs none.
-func (e *Engine) VMs(ctx context.Context, business string, lineID int64) (provider.VMDriver, error) {
-	set, err := e.Provider(ctx, business, lineID)
+func (e *Engine) VMs(ctx context.Context, b Business, lineID int64) (provider.VMDriver, error) {
+	set, err := e.Provider(ctx, b, lineID)
 	if err != nil {
 		return nil, err
 	}
 	if set.VM == nil {
-		return nil, unsupported(business, lineID, set.Driver, "cloud servers")
+		return nil, unsupported(b.Name, lineID, set.Driver, "cloud servers")
 	}
 	return set.VM, nil
 }
 
 // BareMetal opens the driver of a line and returns its bare metal, or an
 // error wrapping provider.ErrUnsupported when its driver runs none.
-func (e *Engine) BareMetal(ctx context.Context, business string, lineID int64) (provider.BareMetalDriver, error) {
-	set, err := e.Provider(ctx, business, lineID)
+func (e *Engine) BareMetal(ctx context.Context, b Business, lineID int64) (provider.BareMetalDriver, error) {
+	set, err := e.Provider(ctx, b, lineID)
 	if err != nil {
 		return nil, err
 	}
 	if set.BareMetal == nil {
-		return nil, unsupported(business, lineID, set.Driver, "bare metal")
+		return nil, unsupported(b.Name, lineID, set.Driver, "bare metal")
 	}
 	return set.BareMetal, nil
 }
 
 // Panel opens the driver of a line and returns its hosting panel, or an
 // error wrapping provider.ErrUnsupported when its driver runs none.
-func (e *Engine) Panel(ctx context.Context, business string, lineID int64) (provider.PanelDriver, error) {
-	set, err := e.Provider(ctx, business, lineID)
+func (e *Engine) Panel(ctx context.Context, b Business, lineID int64) (provider.PanelDriver, error) {
+	set, err := e.Provider(ctx, b, lineID)
 	if err != nil {
 		return nil, err
 	}
 	if set.Panel == nil {
-		return nil, unsupported(business, lineID, set.Driver, "hosting panel")
+		return nil, unsupported(b.Name, lineID, set.Driver, "hosting panel")
 	}
 	return set.Panel, nil
 }

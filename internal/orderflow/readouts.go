@@ -30,11 +30,11 @@ func ConsoleAnswer(c provider.Console) Console {
 // the answer: 暂未开放 when the driver cannot do it, else the error wrapped
 // with the order and the operation, which the dispatcher logs and answers
 // as 系统繁忙.
-func ProviderAnswer(business string, id int64, op string, err error) error {
+func ProviderAnswer(b Business, id int64, op string, err error) error {
 	if errors.Is(err, provider.ErrUnsupported) {
 		return dispatch.ErrNotOpen
 	}
-	return fmt.Errorf("%s order %d: %s: %w", business, id, op, err)
+	return fmt.Errorf("%s order %d: %s: %w", b.Name, id, op, err)
 }
 
 // Chart windows (semantics.md §6).

@@ -152,16 +152,3 @@ func OpenPassword(box *secret.Box, column string, sealed []byte) (string, error)
 	}
 	return s, nil
 }
-
-// Register sets the handlers of a business's single-order action (get, such
-// as "getserver") and list action (list, such as "getservers") in t, both
-// reading from db. It panics, as dispatch.Table.Handle does, on an action
-// the document does not have.
-func (q Query[T]) Register(t *dispatch.Table, db *postgres.DB, get, list string) {
-	t.Handle(get, func(ctx context.Context, req *dispatch.Request) (any, error) {
-		return q.Get(ctx, db, req)
-	})
-	t.Handle(list, func(ctx context.Context, req *dispatch.Request) (any, error) {
-		return q.List(ctx, db, req)
-	})
-}

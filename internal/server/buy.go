@@ -22,11 +22,11 @@ var createNames = map[string]string{
 	"months": "content.months", "number": "content.number",
 }
 
-// createServer serves create_order with obj_type=create_server (document
+// Create serves create_order with obj_type=create_server (document
 // 五.5): it checks the line, the system and every parameter, prices the
 // order, and buys content.number servers in one transaction, each in
 // state 开通中 with its provisioning job.
-func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Create(ctx context.Context, req *dispatch.Request) (any, error) {
 	pu, err := orderflow.ParsePurchase(req.Params)
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (s *Service) createServer(ctx context.Context, req *dispatch.Request) (any,
 }
 
 // business is this package's name in the ledger and the jobs.
-const business = "server"
+var business = orderflow.Server
 
 func (s *Service) now() time.Time { return s.Engine.Now().In(apitype.Location()) }
 

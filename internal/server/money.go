@@ -14,21 +14,10 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 )
 
-// registerMoney puts the actions that move money into the table.
-func (s *Service) registerMoney(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	t.HandleSub("create_order", "create_server", s.Engine.Replayable(s.createServer))
-	t.Handle("server_renew", s.renew)
-	t.Handle("server_upgrade", s.upgrade)
-	t.Handle("server_refund", s.refund)
-}
-
-// renew serves server_renew (document 五.11): renewLength months more from
+// Renew serves server_renew (document 五.11): renewLength months more from
 // the current end_time, expired or not; an expired server is reinstated.
 // Idempotent on client_order_id.
-func (s *Service) renew(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 	ch, err := orderflow.ParseChange(req.Params)
 	if err != nil {
 		return nil, err
@@ -63,7 +52,7 @@ func (s *Service) renew(ctx context.Context, req *dispatch.Request) (any, error)
 		}
 		end := orderflow.Extend(o.BuyTime, o.EndTime, months)
 		acct, amount, err := s.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "renew",
-			Amount: pricing.PeriodCharge(m, months, factor), Business: business, OrderID: o.ID,
+			Amount: pricing.PeriodCharge(m, months, factor), Business: business.Name, OrderID: o.ID,
 			Reference: clientOrder, From: o.EndTime, To: end}, 0)
 		if err != nil {
 			return nil, err
@@ -86,7 +75,7 @@ func (s *Service) extend(ctx context.Context, tx pgx.Tx, o held, end time.Time, 
 		return err
 	}
 	if o.Status == 3 {
-		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business, OrderID: o.ID, Op: jobs.OpUnlock})
+		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpUnlock})
 	}
 	return nil
 }
@@ -95,11 +84,11 @@ func (s *Service) extend(ctx context.Context, tx pgx.Tx, o held, end time.Time, 
 var upgradeNames = map[string]string{"cpu": "cpu", "ram": "memory", "bandwidth": "bandwidth",
 	"disks": "harddisks", "defense": "defense", "ip_num": "ip_num"}
 
-// upgrade serves server_upgrade (document 五.10, billing.md §5): cpu,
+// Upgrade serves server_upgrade (document 五.10, billing.md §5): cpu,
 // memory and disks may grow, bandwidth and defense change either way; the
 // difference of the monthly prices is charged for what is left of the
 // period, and the resize is a job.
-func (s *Service) upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
 	id, err := req.Params.OrderID()
 	if err != nil {
 		return nil, err
@@ -143,7 +132,7 @@ func (s *Service) upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			return nil, dispatch.ErrStatusAbnormal
 		}
 		acct, amount, err := s.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "upgrade",
-			Amount: pricing.UpgradeCharge(oldM, newM, now, o.EndTime), Business: business, OrderID: o.ID,
+			Amount: pricing.UpgradeCharge(oldM, newM, now, o.EndTime), Business: business.Name, OrderID: o.ID,
 			Reference: clientOrder, From: now, To: o.EndTime}, 0)
 		if err != nil {
 			return nil, err
@@ -155,7 +144,7 @@ func (s *Service) upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			next.Defense, joinDisks(next.Disks), pricing.RoundCharge(newM)); err != nil {
 			return nil, err
 		}
-		if err := s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
+		if err := s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
 			return nil, err
 		}
 		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil
@@ -199,8 +188,8 @@ func upgradedConfig(p dispatch.Params, cur config) (config, error) {
 	return next, nil
 }
 
-// refund serves server_refund (document 五.19, billing.md §6).
-func (s *Service) refund(ctx context.Context, req *dispatch.Request) (any, error) {
+// Refund serves server_refund (document 五.19, billing.md §6).
+func (s *Service) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
 	id, err := req.Params.OrderID()
 	if err != nil {
 		return nil, err
@@ -214,7 +203,7 @@ func (s *Service) refund(ctx context.Context, req *dispatch.Request) (any, error
 		if err != nil {
 			return nil, err
 		}
-		answer, err := s.Engine.Refund(ctx, tx, orderflow.Refundable{Business: business, OrderID: o.ID,
+		answer, err := s.Engine.Refund(ctx, tx, orderflow.Refundable{Business: business.Name, OrderID: o.ID,
 			ResellerID: req.Reseller.ID, OrderStatus: o.Status, BuyTime: o.BuyTime, RefundDays: l.RefundDays,
 			Reference: o.OrderNo}, s.now())
 		if err != nil {

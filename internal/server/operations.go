@@ -26,8 +26,7 @@ const (
 	actVNCPassword = 8
 )
 
-// registerOperations puts the actions that operate a running server into
-// the table (document 五.6-9 and 五.12-18).
+// The actions that operate a running server (document 五.6-9 and 五.12-18).
 //
 // Power, reinstall and password changes are durable jobs (semantics.md
 // §4): the call locks the order, checks it is 正常 with no operation
@@ -43,39 +42,31 @@ const (
 // Consoles, charts and security policies are answered synchronously from
 // the provider: they are quick, the reseller waits for their answer, and
 // a retry later would have no one to answer to.
-func (s *Service) registerOperations(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	t.Handle("server_start", s.powerAction(actStarting, jobs.OpStart))
-	t.Handle("server_stop", s.powerAction(actStopping, jobs.OpStop))
-	t.Handle("server_restart", s.powerAction(actRestarting, jobs.OpRestart))
-	t.Handle("server_install", s.install)
-	t.Handle("server_setpsw", s.passwordAction(actPassword, jobs.OpPassword))
-	t.Handle("server_setvnc", s.passwordAction(actVNCPassword, jobs.OpVNCPassword))
-	t.Handle("server_getvncurl", s.console)
-	t.Handle("get_server_chart", s.chart)
-	t.Handle("get_security_policy", s.listPolicies)
-	t.Handle("server_add_hardpolicy", s.addPolicy)
-	t.Handle("server_del_hardpolicy", s.deletePolicy)
+
+// Start serves server_start, Stop server_stop and Restart server_restart
+// (document 五.6-8): each sets its actStatus and writes its power job. They
+// answer 未找到产品记录, 业务状态异常 (not 正常: 开通中, 已过期 and locked,
+// ...) or 有操作正在进行中 and change nothing then.
+func (s *Service) Start(ctx context.Context, req *dispatch.Request) (any, error) {
+	return nil, s.Engine.StartOperation(ctx, req, business, actStarting, jobs.OpStart, nil, nil)
 }
 
-// powerAction serves server_start, server_stop and server_restart
-// (document 五.6-8): actStatus act and the job op. It answers
-// 未找到产品记录, 业务状态异常 (not 正常: 开通中, 已过期 and locked, ...) or
-// 有操作正在进行中 and changes nothing then.
-func (s *Service) powerAction(act int, op string) dispatch.HandlerFunc {
-	return func(ctx context.Context, req *dispatch.Request) (any, error) {
-		return nil, s.Engine.StartOperation(ctx, req, business, act, op, nil, nil)
-	}
+// Stop: see Start.
+func (s *Service) Stop(ctx context.Context, req *dispatch.Request) (any, error) {
+	return nil, s.Engine.StartOperation(ctx, req, business, actStopping, jobs.OpStop, nil, nil)
 }
 
-// install serves server_install (document 五.9): systemID must be enabled,
+// Restart: see Start.
+func (s *Service) Restart(ctx context.Context, req *dispatch.Request) (any, error) {
+	return nil, s.Engine.StartOperation(ctx, req, business, actRestarting, jobs.OpRestart, nil, nil)
+}
+
+// Install serves server_install (document 五.9): systemID must be enabled,
 // offer "install", support servers, serve the line's zone and fit the
 // order's cpu and memory; password (required) must be strong. The job
 // reinstalls and then records the system, its login name and port and the
 // password.
-func (s *Service) install(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Install(ctx context.Context, req *dispatch.Request) (any, error) {
 	if _, err := req.Params.OrderID(); err != nil {
 		return nil, err
 	}
@@ -98,34 +89,41 @@ func (s *Service) install(ctx context.Context, req *dispatch.Request) (any, erro
 				WHERE o.id = $1`, o.ID).Scan(&cpu, &ram, &zone); err != nil {
 				return fmt.Errorf("server_install: order %d: %w", o.ID, err)
 			}
-			return sys.Check("systemID", "install", business, zone, cpu, ram)
+			return sys.Check("systemID", "install", business.Name, zone, cpu, ram)
 		})
 }
 
-// passwordAction serves server_setpsw and server_setvnc (document 五.13,
-// 五.14): password is required and must be strong. The job sets it and then
-// records it (loginPassword, or the console password kept at rest). A
-// provider without console passwords ends the job with actStatus 0 and the
-// reason kept for the operator.
-func (s *Service) passwordAction(act int, op string) dispatch.HandlerFunc {
-	return func(ctx context.Context, req *dispatch.Request) (any, error) {
-		if _, err := req.Params.OrderID(); err != nil {
-			return nil, err
-		}
-		password, err := orderflow.Password(req.Params, "password", false)
-		if err != nil {
-			return nil, err
-		}
-		return nil, s.Engine.StartOperation(ctx, req, business, act, op,
-			map[string]string{"password": s.Engine.SealForJob(password)}, nil)
-	}
+// SetPassword serves server_setpsw and SetVNCPassword server_setvnc
+// (document 五.13, 五.14): password is required and must be strong. The job
+// sets it and then records it (loginPassword, or the console password kept
+// at rest). A provider without console passwords ends the job with
+// actStatus 0 and the reason kept for the operator.
+func (s *Service) SetPassword(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.passwordJob(ctx, req, actPassword, jobs.OpPassword)
 }
 
-// console serves server_getvncurl (document 五.12): a short-lived console
+// SetVNCPassword: see SetPassword.
+func (s *Service) SetVNCPassword(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.passwordJob(ctx, req, actVNCPassword, jobs.OpVNCPassword)
+}
+
+func (s *Service) passwordJob(ctx context.Context, req *dispatch.Request, act int, op string) (any, error) {
+	if _, err := req.Params.OrderID(); err != nil {
+		return nil, err
+	}
+	password, err := orderflow.Password(req.Params, "password", false)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.Engine.StartOperation(ctx, req, business, act, op,
+		map[string]string{"password": s.Engine.SealForJob(password)}, nil)
+}
+
+// Console serves server_getvncurl (document 五.12): a short-lived console
 // address from the provider, never its credentials. It answers 暂未开放
 // when the line's driver has no console and 系统繁忙 (the cause logged)
 // when the provider fails.
-func (s *Service) console(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Console(ctx context.Context, req *dispatch.Request) (any, error) {
 	o, err := s.Engine.ActiveOrder(ctx, req, business)
 	if err != nil {
 		return nil, err
@@ -141,13 +139,13 @@ func (s *Service) console(ctx context.Context, req *dispatch.Request) (any, erro
 	return orderflow.ConsoleAnswer(c), nil
 }
 
-// chart serves get_server_chart (document 五.15): a point every five
+// Chart serves get_server_chart (document 五.15): a point every five
 // minutes in bits per second between start_time and end_time
 // (milliseconds; absent: the last 24 hours), times in the operator's
 // zone, with the message 获取成功. It answers 参数错误 for a window that
 // ends before it starts or spans more than 31 days, 暂未开放 when the
 // driver has no charts and 系统繁忙 when the provider fails.
-func (s *Service) chart(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Chart(ctx context.Context, req *dispatch.Request) (any, error) {
 	o, err := s.Engine.ActiveOrder(ctx, req, business)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"encoding/json"
 	"fmt"
 	"time"
@@ -12,10 +14,15 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderquery"
 )
 
-// registerOrders serves getserver (one order) and getservers (a page of
-// them), both answering the fields of getserver.
-func (s *Service) registerOrders(t *dispatch.Table) {
-	s.orderQuery().Register(t, s.DB, "getserver", "getservers")
+// Get serves getserver (one order) and List getservers (a page of them),
+// both answering the fields of getserver.
+func (s *Service) Get(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().Get(ctx, s.DB, req)
+}
+
+// List: see Get.
+func (s *Service) List(ctx context.Context, req *dispatch.Request) (any, error) {
+	return s.orderQuery().List(ctx, s.DB, req)
 }
 
 // serverOrder is one order as getserver answers it (document 五.3): every

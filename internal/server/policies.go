@@ -34,9 +34,9 @@ const maxPolicies = 50
 // defaultWeight is the weight of a rule given without one.
 const defaultWeight = 100
 
-// listPolicies serves get_security_policy: the order's rules, oldest
+// Policies serves get_security_policy: the order's rules, oldest
 // first ([] when none), with the message 获取成功.
-func (s *Service) listPolicies(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) Policies(ctx context.Context, req *dispatch.Request) (any, error) {
 	o, err := s.Engine.ActiveOrder(ctx, req, business)
 	if err != nil {
 		return nil, err
@@ -74,16 +74,16 @@ func scanPolicy(row pgx.CollectableRow) (securityPolicy, error) {
 	var created time.Time
 	err := row.Scan(&p.ID, &p.ProductID, &p.GUID, &p.Name, &p.Weight, &p.Direction, &p.Protocol, &p.Action,
 		&p.RemoteIP, &p.LocalPort, &p.Status, &created)
-	p.ServiceType, p.CreateTime = business, apitype.At(created)
+	p.ServiceType, p.CreateTime = business.Name, apitype.At(created)
 	return p, err
 }
 
-// addPolicy serves server_add_hardpolicy: it checks the rule, adds it at
+// AddPolicy serves server_add_hardpolicy: it checks the rule, adds it at
 // the provider and records it with a new guid, and answers the rule as
 // get_security_policy lists it. It answers 参数错误 naming the parameter
 // for an invalid rule or the 51st, 暂未开放 when the driver has no security
 // groups, 系统繁忙 when the provider fails.
-func (s *Service) addPolicy(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) AddPolicy(ctx context.Context, req *dispatch.Request) (any, error) {
 	o, err := s.Engine.ActiveOrder(ctx, req, business)
 	if err != nil {
 		return nil, err
@@ -179,10 +179,10 @@ func policyGUID(now time.Time, try int) string {
 	return fmt.Sprintf("SP%016d", n%1e16)
 }
 
-// deletePolicy serves server_del_hardpolicy: policy_guid must be a rule of
+// DeletePolicy serves server_del_hardpolicy: policy_guid must be a rule of
 // this order (参数错误: policy_guid 不存在 otherwise); it is removed at the
 // provider (one already gone there counts as removed), then here.
-func (s *Service) deletePolicy(ctx context.Context, req *dispatch.Request) (any, error) {
+func (s *Service) DeletePolicy(ctx context.Context, req *dispatch.Request) (any, error) {
 	o, err := s.Engine.ActiveOrder(ctx, req, business)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@
 package server
 
 import (
-	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/secret"
@@ -12,16 +11,6 @@ import (
 type Service struct {
 	DB  *postgres.DB
 	Box *secret.Box // opens the passwords kept at rest
-	// Engine buys, renews, upgrades, refunds and operates orders (nil: the
-	// money and operation actions are not registered, as in query-only
-	// tests).
+	// Engine buys, renews, upgrades, refunds and operates orders.
 	Engine *orderflow.Engine
-}
-
-// Register puts this business's actions into the table.
-func (s *Service) Register(t *dispatch.Table) {
-	s.registerCatalog(t)
-	s.registerOrders(t)
-	s.registerMoney(t)
-	s.registerOperations(t)
 }

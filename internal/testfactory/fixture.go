@@ -19,12 +19,12 @@ type Fixture struct {
 	Table *dispatch.Table
 }
 
-// NewFixture makes a Fixture for t; register puts the business's actions
-// on its table.
-func NewFixture(t testing.TB, register func(Fixture)) Fixture {
+// NewFixture makes a Fixture for t whose table is the one table builds on
+// its database and box (app.NewTable: the daemon's route table).
+func NewFixture(t testing.TB, table func(*postgres.DB, *secret.Box) *dispatch.Table) Fixture {
 	t.Helper()
-	f := Fixture{DB: pgtest.DB(t), Box: Box(t), Table: dispatch.NewTable()}
-	register(f)
+	f := Fixture{DB: pgtest.DB(t), Box: Box(t)}
+	f.Table = table(f.DB, f.Box)
 	return f
 }
 

@@ -1,4 +1,4 @@
-package lease
+package machine
 
 import (
 	"context"
@@ -15,25 +15,6 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 )
-
-// registerMoney puts the actions that move money into the table.
-func (s *Service) registerMoney(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	m := s.money()
-	t.HandleSub("create_order", "create_lease", s.Engine.Replayable(s.createLease))
-	t.Handle("lease_renew", m.Renew)
-	t.Handle("lease_upgrade", m.Upgrade)
-	t.Handle("lease_refund", m.Refund)
-}
-
-// money is the shared renewal, upgrade and refund code on lease orders: a
-// refund gives the machine back to the inventory.
-func (s *Service) money() Money {
-	return Money{Business: Lease, Engine: s.Engine, Lock: lock,
-		Refunded: func(ctx context.Context, tx pgx.Tx, id int64) error { return FreeMachine(ctx, tx, id) }}
-}
 
 // Held is a lease or idc order read under its row lock, for a change of
 // money: its state, its configuration and what prices it.
@@ -124,17 +105,17 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 		end := orderflow.Extend(o.BuyTime, o.EndTime, months)
 		acct, amount, err := m.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "renew",
 			Amount:   pricing.PeriodCharge(monthly, months, l.Pricing.Discounts.Factor(months)),
-			Business: m.Business.name, OrderID: o.ID, Reference: clientOrder, From: o.EndTime, To: end}, 0)
+			Business: m.Business.Name, OrderID: o.ID, Reference: clientOrder, From: o.EndTime, To: end}, 0)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.orders+` SET end_time = $2, order_status = 1,
+		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET end_time = $2, order_status = 1,
 				client_user_id = CASE WHEN $3::bigint >= 0 THEN $3 ELSE client_user_id END, updated_at = now()
 			WHERE id = $1`, o.ID, end, clientUser); err != nil {
-			return nil, fmt.Errorf("%s renew %d: %w", m.Business.name, o.ID, err)
+			return nil, fmt.Errorf("%s renew %d: %w", m.Business.Name, o.ID, err)
 		}
 		if o.Status == 3 { // reinstated: its job starts the machine again
-			if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.name, OrderID: o.ID, Op: jobs.OpUnlock}); err != nil {
+			if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.Name, OrderID: o.ID, Op: jobs.OpUnlock}); err != nil {
 				return nil, err
 			}
 		}
@@ -191,18 +172,18 @@ func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) 
 			return nil, dispatch.ErrStatusAbnormal
 		}
 		acct, amount, err := m.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "upgrade",
-			Amount: pricing.UpgradeCharge(oldM, newM, now, o.EndTime), Business: m.Business.name,
+			Amount: pricing.UpgradeCharge(oldM, newM, now, o.EndTime), Business: m.Business.Name,
 			OrderID: o.ID, Reference: clientOrder, From: now, To: o.EndTime}, 0)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.orders+` SET bandwidth = $2, defense = $3, ipnum = $4,
+		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET bandwidth = $2, defense = $3, ipnum = $4,
 				monthly_price = $5, client_user_id = CASE WHEN $6::bigint >= 0 THEN $6 ELSE client_user_id END,
 				updated_at = now()
 			WHERE id = $1`, o.ID, next.Bandwidth, next.Defense, next.IPNum, pricing.RoundCharge(newM), clientUser); err != nil {
-			return nil, fmt.Errorf("%s upgrade %d: %w", m.Business.name, o.ID, err)
+			return nil, fmt.Errorf("%s upgrade %d: %w", m.Business.Name, o.ID, err)
 		}
-		if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.name, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
+		if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.Name, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
 			return nil, err
 		}
 		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil
@@ -232,16 +213,16 @@ func (m Money) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
 		if o.ProductRefundDays > 0 {
 			days = o.ProductRefundDays
 		}
-		answer, err := m.Engine.Refund(ctx, tx, orderflow.Refundable{Business: m.Business.name, OrderID: o.ID,
+		answer, err := m.Engine.Refund(ctx, tx, orderflow.Refundable{Business: m.Business.Name, OrderID: o.ID,
 			ResellerID: req.Reseller.ID, OrderStatus: o.Status, BuyTime: o.BuyTime, RefundDays: days,
 			Reference: o.OrderNo}, m.now())
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.orders+` SET order_status = -2,
+		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET order_status = -2,
 				status_reason = 'refunded', updated_at = now()
 			WHERE id = $1`, o.ID); err != nil {
-			return nil, fmt.Errorf("%s refund %d: %w", m.Business.name, o.ID, err)
+			return nil, fmt.Errorf("%s refund %d: %w", m.Business.Name, o.ID, err)
 		}
 		if m.Refunded != nil {
 			if err := m.Refunded(ctx, tx, o.ID); err != nil {

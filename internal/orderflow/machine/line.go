@@ -1,4 +1,4 @@
-package lease
+package machine
 
 import (
 	"context"
@@ -11,27 +11,13 @@ import (
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-// This file and money.go are shared with internal/idc: bare metal and
-// colocation lines have the same columns, are priced by the same rule
-// (pricing.LeaseMonthly; colocation adds the power) and renew, upgrade and
-// refund alike. idc calls what is exported here, so the logic lives once.
-
-// Business is one of the two businesses this shared code serves: its name
-// in the ledger and the jobs, and its tables. The table names are
-// constants of this file, never input; the only values are Lease and IDC.
-type Business struct{ name, orders, lines string }
-
-// The two businesses.
-var (
-	Lease = Business{name: "lease", orders: "lease_orders", lines: "lease_lines"}
-	IDC   = Business{name: "idc", orders: "idc_orders", lines: "idc_lines"}
-)
-
-// Name is the business's name in the ledger and the jobs ("lease", "idc").
-func (b Business) Name() string { return b.name }
+// Business is orderflow.Business: Money and Operations serve
+// orderflow.Lease and orderflow.IDC.
+type Business = orderflow.Business
 
 // Line is a lease or idc line as orders need it: its switches, months,
 // limits and prices for the pricing engine.
@@ -59,7 +45,7 @@ func LoadLine(ctx context.Context, q postgres.Querier, b Business, guid string, 
 	var stairs, ipList, defenseList string
 	p := &l.Pricing
 	err := q.QueryRow(ctx, `SELECT `+lineColumns+`
-		FROM `+b.lines+` l JOIN zones z ON z.id = l.zone_id
+		FROM `+b.Lines+` l JOIN zones z ON z.id = l.zone_id
 		WHERE l.guid = $1 OR l.id = $2`, guid, id).Scan(&l.ID, &l.GUID, &l.ZoneGUID, &l.Status,
 		&l.BuyStatus, &l.RenewStatus, &l.UpgradeStatus, &l.BuyOrderMax, &l.Months, &l.RefundDays,
 		&p.BandwidthPrice, &stairs, &p.BandwidthMax, &p.BandwidthStep, &p.IPPrice, &p.IPMin, &p.IPMax,
@@ -69,16 +55,16 @@ func LoadLine(ctx context.Context, q postgres.Querier, b Business, guid string, 
 		return Line{}, dispatch.ErrLineNotFound
 	}
 	if err != nil {
-		return Line{}, fmt.Errorf("%s.LoadLine: %w", b.name, err)
+		return Line{}, fmt.Errorf("%s.LoadLine: %w", b.Name, err)
 	}
 	if p.Stairs, err = pricing.ParseStairs(stairs); err != nil {
-		return Line{}, fmt.Errorf("%s.LoadLine %s: stairs: %w", b.name, l.GUID, err)
+		return Line{}, fmt.Errorf("%s.LoadLine %s: stairs: %w", b.Name, l.GUID, err)
 	}
 	if p.IPNumList, err = pricing.ParseIntList(ipList); err != nil {
-		return Line{}, fmt.Errorf("%s.LoadLine %s: ip_num_list: %w", b.name, l.GUID, err)
+		return Line{}, fmt.Errorf("%s.LoadLine %s: ip_num_list: %w", b.Name, l.GUID, err)
 	}
 	if p.DefenseNumList, err = pricing.ParseIntList(defenseList); err != nil {
-		return Line{}, fmt.Errorf("%s.LoadLine %s: defense_num_list: %w", b.name, l.GUID, err)
+		return Line{}, fmt.Errorf("%s.LoadLine %s: defense_num_list: %w", b.Name, l.GUID, err)
 	}
 	return l, nil
 }

@@ -35,9 +35,8 @@ type LockFunc[D any] func(ctx context.Context, tx pgx.Tx, resellerID, id int64) 
 
 // Business is one panel business as the shared operations see it.
 type Business[D any] struct {
-	Name   string // in the ledger and the jobs: "hosting" or "sql"
-	Table  string // its orders table, a constant: "hosting_orders" or "sql_orders"
-	Engine *orderflow.Engine
+	orderflow.Business // orderflow.Hosting or orderflow.SQL
+	Engine             *orderflow.Engine
 	Lock   LockFunc[D]
 	// UnlockOnRenew makes the renewal of an expired order write an unlock
 	// job that starts it again (databases). Without it the order is
@@ -87,7 +86,7 @@ func (b Business[D]) Renew(ctx context.Context, req *dispatch.Request) (any, err
 		if err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE `+b.Table+` SET end_time = $2, order_status = 1, updated_at = now()
+		if _, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET end_time = $2, order_status = 1, updated_at = now()
 			WHERE id = $1`, o.ID, end); err != nil {
 			return nil, fmt.Errorf("%s renew %d: %w", b.Name, o.ID, err)
 		}
@@ -209,7 +208,7 @@ func (b Business[D]) Refund(ctx context.Context, req *dispatch.Request) (any, er
 		if err != nil {
 			return nil, err
 		}
-		_, err = tx.Exec(ctx, `UPDATE `+b.Table+` SET order_status = -2, status_reason = 'refunded',
+		_, err = tx.Exec(ctx, `UPDATE `+b.Orders+` SET order_status = -2, status_reason = 'refunded',
 			updated_at = now() WHERE id = $1`, o.ID)
 		return answer, err
 	})
@@ -242,7 +241,7 @@ func (b Business[D]) EditName(ctx context.Context, req *dispatch.Request) (any, 
 		if o.Status == -2 || o.Status == -1 {
 			return dispatch.ErrStatusAbnormal
 		}
-		_, err = tx.Exec(ctx, `UPDATE `+b.Table+` SET name = $2, updated_at = now() WHERE id = $1`, o.ID, name)
+		_, err = tx.Exec(ctx, `UPDATE `+b.Orders+` SET name = $2, updated_at = now() WHERE id = $1`, o.ID, name)
 		return err
 	})
 	return nil, err

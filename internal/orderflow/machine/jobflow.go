@@ -1,4 +1,4 @@
-package lease
+package machine
 
 import (
 	"context"
@@ -46,11 +46,11 @@ var ipmiObject = json.RawMessage(`{"driver":"ipmi"}`)
 // cannot be opened (not linked into the binary).
 func MachineDriver(ctx context.Context, e *orderflow.Engine, b Business, t Target, power bool) (provider.BareMetalDriver, error) {
 	if !power || !t.PowerByBMC {
-		return e.BareMetal(ctx, b.name, t.LineID)
+		return e.BareMetal(ctx, b, t.LineID)
 	}
 	set, err := provider.Open(ipmiObject, e.Providers)
 	if err != nil {
-		return nil, fmt.Errorf("%s line %d: the BMC's driver: %w", b.name, t.LineID, err)
+		return nil, fmt.Errorf("%s line %d: the BMC's driver: %w", b.Name, t.LineID, err)
 	}
 	return set.BareMetal, nil
 }
@@ -65,11 +65,11 @@ func Power(ctx context.Context, e *orderflow.Engine, b Business, orderID int64, 
 		return err
 	}
 	if err := drv.PowerMachine(ctx, t.Machine, op); err != nil && !errors.Is(err, provider.ErrNotFound) {
-		return fmt.Errorf("%s order %d: power %s: %w", b.name, orderID, op, err)
+		return fmt.Errorf("%s order %d: power %s: %w", b.Name, orderID, op, err)
 	}
-	if _, err := e.DB.Exec(ctx, `UPDATE `+b.orders+` SET run_status = $2, updated_at = now() WHERE id = $1`,
+	if _, err := e.DB.Exec(ctx, `UPDATE `+b.Orders+` SET run_status = $2, updated_at = now() WHERE id = $1`,
 		orderID, run); err != nil {
-		return fmt.Errorf("%s order %d: run status: %w", b.name, orderID, err)
+		return fmt.Errorf("%s order %d: run status: %w", b.Name, orderID, err)
 	}
 	return nil
 }
@@ -86,8 +86,8 @@ func AskStaff(ctx context.Context, e *orderflow.Engine, b Business, driverName s
 	if driverName == SimDriver {
 		return nil
 	}
-	if _, err := manual.AddTask(ctx, e.DB, b.name, orderID, kind, payload); err != nil {
-		return fmt.Errorf("%s order %d: %s task: %w", b.name, orderID, kind, err)
+	if _, err := manual.AddTask(ctx, e.DB, b.Name, orderID, kind, payload); err != nil {
+		return fmt.Errorf("%s order %d: %s task: %w", b.Name, orderID, kind, err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package lease
+package machine
 
 import (
 	"context"
@@ -55,59 +55,37 @@ type Operations struct {
 	// Find reads order id's machine; it fails with the database's error
 	// or orderflow.ErrBroken for stored data that cannot serve.
 	Find func(ctx context.Context, id int64) (Target, error)
+	// Fit reads what a system must fit to be installed on order id: its
+	// line's zone and its machine's cores and memory (0: not checked).
+	Fit func(ctx context.Context, tx pgx.Tx, id int64) (zone string, cpu, ram int, err error)
 }
 
-// Register puts b_start, b_stop, b_restart, b_install, b_setpsw,
-// b_getvncurl and get_b_chart (b the business's name) into the table.
-func (o Operations) Register(t *dispatch.Table) {
-	n := o.Business.name
-	t.Handle(n+"_start", o.power(actStarting, jobs.OpStart))
-	t.Handle(n+"_stop", o.power(actStopping, jobs.OpStop))
-	t.Handle(n+"_restart", o.power(actRestarting, jobs.OpRestart))
-	t.Handle(n+"_install", o.install)
-	t.Handle(n+"_setpsw", o.setPassword)
-	t.Handle(n+"_getvncurl", o.console)
-	t.Handle("get_"+n+"_chart", o.chart)
+// Start serves lease_start and idc_start, Stop lease_stop and idc_stop,
+// Restart lease_restart and idc_restart: each sets its actStatus and
+// writes its power job. They answer 未找到产品记录, 业务状态异常 (not 正常)
+// or 有操作正在进行中 and change nothing then.
+func (o Operations) Start(ctx context.Context, req *dispatch.Request) (any, error) {
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, actStarting, jobs.OpStart, nil, nil)
 }
 
-// registerOperations puts the lease's operations into the table (none
-// without an engine, as in query-only tests).
-func (s *Service) registerOperations(t *dispatch.Table) {
-	if s.Engine == nil {
-		return
-	}
-	s.operations().Register(t)
+// Stop: see Start.
+func (o Operations) Stop(ctx context.Context, req *dispatch.Request) (any, error) {
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, actStopping, jobs.OpStop, nil, nil)
 }
 
-// operations are the lease's. A leased machine lives on its line's driver
-// (魔方DCIM, ipmi, sim or manual), for power as for everything else, and is
-// reached as provisioning reaches it (loadJob): its ID is the DCIM server
-// id (the order's provider_ref when set, else the machine's guid), its Ref
-// orderflow.Ref("lease", id), its BMC the machine's from lease_machines
-// (the password opened with Box). On an ipmi line only power works: a
-// reinstall or password job ends with its reason kept, consoles and charts
-// are 暂未开放.
-func (s *Service) operations() Operations {
-	return Operations{Business: Lease, Engine: s.Engine, Box: s.Box, Find: s.target}
+// Restart: see Start.
+func (o Operations) Restart(ctx context.Context, req *dispatch.Request) (any, error) {
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, actRestarting, jobs.OpRestart, nil, nil)
 }
 
-// power serves b_start, b_stop and b_restart: actStatus act and the job
-// op. It answers 未找到产品记录, 业务状态异常 (not 正常) or 有操作正在进行中
-// and changes nothing then.
-func (o Operations) power(act int, op string) dispatch.HandlerFunc {
-	return func(ctx context.Context, req *dispatch.Request) (any, error) {
-		return nil, o.Engine.StartOperation(ctx, req, o.Business.name, act, op, nil, nil)
-	}
-}
-
-// install serves b_install (document 六.10, 托管 25): systemID must be
+// Install serves lease_install and idc_install (document 六.10, 托管 25): systemID must be
 // enabled, offer "install", support the business, serve the line's zone
 // and (a lease) fit the machine model's cores and memory; port is 1 to
 // 65535 (default: the system's); password (required) must be strong;
 // system_partition, system_partition_size and install_reason as
 // readInstall says. The job reinstalls, then records the system, its
 // login name, the port and the password. Each refusal changes nothing.
-func (o Operations) install(ctx context.Context, req *dispatch.Request) (any, error) {
+func (o Operations) Install(ctx context.Context, req *dispatch.Request) (any, error) {
 	if _, err := req.Params.OrderID(); err != nil {
 		return nil, err
 	}
@@ -124,13 +102,13 @@ func (o Operations) install(ctx context.Context, req *dispatch.Request) (any, er
 		return nil, err
 	}
 	params["password"] = o.Engine.SealForJob(password)
-	return nil, o.Engine.StartOperation(ctx, req, o.Business.name, actReinstall, jobs.OpInstall, params,
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, actReinstall, jobs.OpInstall, params,
 		func(ctx context.Context, tx pgx.Tx, op orderflow.Operation) error {
-			zone, cpu, ram, err := orderFit(ctx, tx, o.Business, op.ID)
+			zone, cpu, ram, err := o.Fit(ctx, tx, op.ID)
 			if err != nil {
 				return err
 			}
-			return sys.Check("systemID", "install", o.Business.name, zone, cpu, ram)
+			return sys.Check("systemID", "install", o.Business.Name, zone, cpu, ram)
 		})
 }
 
@@ -209,28 +187,26 @@ func readPort(p dispatch.Params, systemPort string) (int, error) {
 	return int(n), nil
 }
 
-// orderFit reads what a system must fit to be installed on order id of b:
-// its line's zone and, for a lease, its machine model's cores and memory
-// (a colocated machine is the customer's and unknown: 0, not checked).
-func orderFit(ctx context.Context, tx pgx.Tx, b Business, id int64) (zone string, cpu, ram int, err error) {
-	sql := `SELECT z.guid, 0, 0 FROM ` + b.orders + ` o JOIN ` + b.lines + ` l ON l.id = o.line_id
-		JOIN zones z ON z.id = l.zone_id WHERE o.id = $1`
-	if b == Lease {
-		sql = `SELECT z.guid, p.cpu_value, p.memory_num FROM lease_orders o
-			JOIN lease_lines l ON l.id = o.line_id JOIN zones z ON z.id = l.zone_id
-			JOIN lease_products p ON p.id = o.product_id WHERE o.id = $1`
+// ZoneFit is the Fit of an order whose machine is unknown (a colocated
+// machine is the customer's): its line's zone, and 0 cores and memory (not
+// checked). It returns the database's error.
+func ZoneFit(b Business) func(ctx context.Context, tx pgx.Tx, id int64) (string, int, int, error) {
+	return func(ctx context.Context, tx pgx.Tx, id int64) (string, int, int, error) {
+		var zone string
+		err := tx.QueryRow(ctx, `SELECT z.guid FROM `+b.Orders+` o JOIN `+b.Lines+` l ON l.id = o.line_id
+			JOIN zones z ON z.id = l.zone_id WHERE o.id = $1`, id).Scan(&zone)
+		if err != nil {
+			return "", 0, 0, fmt.Errorf("%s_install: order %d: %w", b.Name, id, err)
+		}
+		return zone, 0, 0, nil
 	}
-	if err := tx.QueryRow(ctx, sql, id).Scan(&zone, &cpu, &ram); err != nil {
-		return "", 0, 0, fmt.Errorf("%s_install: order %d: %w", b.name, id, err)
-	}
-	return zone, cpu, ram, nil
 }
 
-// setPassword serves b_setpsw (document 六.11, 托管 26): password is
+// SetPassword serves lease_setpsw and idc_setpsw (document 六.11, 托管 26): password is
 // required and must be strong. The job sets it and then records it as the
 // order's login password. A driver without passwords (ipmi) ends the job
 // with actStatus 0 and the reason kept for the operator.
-func (o Operations) setPassword(ctx context.Context, req *dispatch.Request) (any, error) {
+func (o Operations) SetPassword(ctx context.Context, req *dispatch.Request) (any, error) {
 	if _, err := req.Params.OrderID(); err != nil {
 		return nil, err
 	}
@@ -238,38 +214,38 @@ func (o Operations) setPassword(ctx context.Context, req *dispatch.Request) (any
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.Engine.StartOperation(ctx, req, o.Business.name, actPassword, jobs.OpPassword,
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, actPassword, jobs.OpPassword,
 		map[string]string{"password": o.Engine.SealForJob(password)}, nil)
 }
 
-// console serves b_getvncurl (document 六.14, 托管 30): a short-lived
+// Console serves lease_getvncurl and idc_getvncurl (document 六.14, 托管 30): a short-lived
 // console address from the line's driver, never its credentials. It
 // answers 暂未开放 when the driver has no consoles (ipmi, manual) and
 // 系统繁忙 (the cause logged) when the provider fails.
-func (o Operations) console(ctx context.Context, req *dispatch.Request) (any, error) {
-	op, err := o.Engine.ActiveOrder(ctx, req, o.Business.name)
+func (o Operations) Console(ctx context.Context, req *dispatch.Request) (any, error) {
+	op, err := o.Engine.ActiveOrder(ctx, req, o.Business)
 	if err != nil {
 		return nil, err
 	}
 	drv, t, err := o.readout(ctx, op.ID)
 	if err != nil {
-		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "console", err)
+		return nil, orderflow.ProviderAnswer(o.Business, op.ID, "console", err)
 	}
 	c, err := drv.MachineConsole(ctx, t.Machine)
 	if err != nil {
-		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "console", err)
+		return nil, orderflow.ProviderAnswer(o.Business, op.ID, "console", err)
 	}
 	return orderflow.ConsoleAnswer(c), nil
 }
 
-// chart serves get_b_chart (document 六.15, 托管 31): a point every five
+// Chart serves get_lease_chart and get_idc_chart (document 六.15, 托管 31): a point every five
 // minutes in bits per second between start_time and end_time
 // (milliseconds; absent: the last 24 hours), with the message 获取成功. It
 // answers 参数错误 for a window that ends before it starts or spans more
 // than 31 days, 暂未开放 when the line's driver has no charts (ipmi,
 // manual) and 系统繁忙 when the provider fails.
-func (o Operations) chart(ctx context.Context, req *dispatch.Request) (any, error) {
-	op, err := o.Engine.ActiveOrder(ctx, req, o.Business.name)
+func (o Operations) Chart(ctx context.Context, req *dispatch.Request) (any, error) {
+	op, err := o.Engine.ActiveOrder(ctx, req, o.Business)
 	if err != nil {
 		return nil, err
 	}
@@ -279,11 +255,11 @@ func (o Operations) chart(ctx context.Context, req *dispatch.Request) (any, erro
 	}
 	drv, t, err := o.readout(ctx, op.ID)
 	if err != nil {
-		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "chart", err)
+		return nil, orderflow.ProviderAnswer(o.Business, op.ID, "chart", err)
 	}
 	pts, err := drv.MachineTraffic(ctx, t.Machine, from, to)
 	if err != nil {
-		return nil, orderflow.ProviderAnswer(o.Business.name, op.ID, "chart", err)
+		return nil, orderflow.ProviderAnswer(o.Business, op.ID, "chart", err)
 	}
 	return orderflow.ChartAnswer(pts, from, to), nil
 }
@@ -298,4 +274,9 @@ func (o Operations) readout(ctx context.Context, id int64) (provider.BareMetalDr
 	}
 	drv, err := MachineDriver(ctx, o.Engine, o.Business, t, false)
 	return drv, t, err
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(strings.TrimSpace(s))
+	return n
 }

@@ -1,4 +1,4 @@
-package lease
+package machine
 
 import (
 	"context"
@@ -37,9 +37,9 @@ var operationRun = map[string]int{jobs.OpStart: 1, jobs.OpStop: -1, jobs.OpResta
 // for a machine the provider lost, provider.ErrUnsupported for a driver
 // that cannot), or the database's.
 func (o Operations) Run(ctx context.Context, a jobs.Args, t Target) error {
-	b := o.Business.name
+	b := o.Business.Name
 	if t.Status != 1 {
-		return o.Engine.FinishOperation(ctx, b, a.OrderID, 0)
+		return o.Engine.FinishOperation(ctx, o.Business, a.OrderID, 0)
 	}
 	powerOp, isPower := powerOps[a.Op]
 	drv, err := MachineDriver(ctx, o.Engine, o.Business, t, isPower)
@@ -51,7 +51,7 @@ func (o Operations) Run(ctx context.Context, a jobs.Args, t Target) error {
 		if err := drv.PowerMachine(ctx, t.Machine, powerOp); err != nil {
 			return fmt.Errorf("%s order %d: %s: %w", b, a.OrderID, a.Op, err)
 		}
-		return o.Engine.FinishOperation(ctx, b, a.OrderID, operationRun[a.Op])
+		return o.Engine.FinishOperation(ctx, o.Business, a.OrderID, operationRun[a.Op])
 	case a.Op == jobs.OpInstall:
 		return o.reinstall(ctx, drv, a, t.Machine)
 	case a.Op == jobs.OpPassword:
@@ -66,8 +66,8 @@ func (o Operations) Run(ctx context.Context, a jobs.Args, t Target) error {
 // operation, in one statement. It returns orderflow.ErrBroken for
 // parameters that cannot serve, the driver's error, or the database's.
 func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver, a jobs.Args, m provider.Machine) error {
-	b := o.Business.name
-	password, sealed, err := o.Engine.JobPassword(o.Business.name, a)
+	b := o.Business.Name
+	password, sealed, err := o.Engine.JobPassword(o.Business, a)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver,
 		systemPort = strconv.Itoa(port)
 	}
 	_, err = o.Engine.DB.Exec(ctx, `
-		UPDATE `+o.Business.orders+` SET system_id = $2, login_name = $3,
+		UPDATE `+o.Business.Orders+` SET system_id = $2, login_name = $3,
 			system_port = $4, login_password_enc = $5,
 			act_status = 0, run_status = $6, updated_at = now()
 		WHERE id = $1`, a.OrderID, sysID, loginName, systemPort, sealed, operationRun[jobs.OpInstall])
@@ -113,15 +113,15 @@ func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver,
 // password that cannot be opened, the driver's error
 // (provider.ErrUnsupported from ipmi), or the database's.
 func (o Operations) changePassword(ctx context.Context, drv provider.BareMetalDriver, a jobs.Args, m provider.Machine) error {
-	b := o.Business.name
-	password, sealed, err := o.Engine.JobPassword(o.Business.name, a)
+	b := o.Business.Name
+	password, sealed, err := o.Engine.JobPassword(o.Business, a)
 	if err != nil {
 		return err
 	}
 	if err := drv.SetMachinePassword(ctx, m, password); err != nil {
 		return fmt.Errorf("%s order %d: %s: %w", b, a.OrderID, a.Op, err)
 	}
-	if _, err := o.Engine.DB.Exec(ctx, `UPDATE `+o.Business.orders+` SET login_password_enc = $2, act_status = 0,
+	if _, err := o.Engine.DB.Exec(ctx, `UPDATE `+o.Business.Orders+` SET login_password_enc = $2, act_status = 0,
 		updated_at = now() WHERE id = $1`, a.OrderID, sealed); err != nil {
 		return fmt.Errorf("%s order %d: %s: record: %w", b, a.OrderID, a.Op, err)
 	}

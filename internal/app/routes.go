@@ -1,0 +1,187 @@
+package app
+
+import (
+	"context"
+
+	"github.com/zonkvm/zonkvmd/internal/catalog"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
+)
+
+// routes is the route table: every action and sub-operation of the API
+// document (zonkvm-api-v2.txt), by its literal name and in the document's
+// order, beside the function that serves it. An entry without a function
+// answers 暂未开放. This is the one place an action's name is written: to
+// find an action's code, search for its name here.
+func (s services) routes() []dispatch.Route {
+	db, e := s.db, s.engine
+	lm, lo := s.lease.Money(), s.lease.Operations()
+	im, io := s.idc.Money(), s.idc.Operations()
+	return []dispatch.Route{
+		// 四、公共查询接口
+		{Action: "getzones", Handler: read(db, catalog.ListZones)},
+		{Action: "getsystems", Handler: read(db, catalog.ListSystems)},
+
+		// 五、云服务器
+		{Action: "getlines", Handler: read(db, catalog.ListServerLines)},
+		{Action: "getproduct", Handler: read(db, catalog.ListServerPackages)},
+		{Action: "getserver", Handler: s.server.Get},
+		{Action: "getservers", Handler: s.server.List},
+		{Action: "create_order", SubParam: "obj_type"},
+		{Action: "create_order", Sub: "create_server", Handler: e.Replayable(s.server.Create)},
+		{Action: "create_order", Sub: "create_lease", Handler: e.Replayable(s.lease.Create)},
+		{Action: "create_order", Sub: "create_idc", Handler: e.Replayable(s.idc.Create)},
+		{Action: "create_order", Sub: "create_hosting", Handler: e.Replayable(s.hosting.Create)},
+		{Action: "create_order", Sub: "create_database", Handler: e.Replayable(s.database.Create)},
+		{Action: "server_start", Handler: s.server.Start},
+		{Action: "server_stop", Handler: s.server.Stop},
+		{Action: "server_restart", Handler: s.server.Restart},
+		{Action: "server_install", Handler: s.server.Install},
+		{Action: "server_upgrade", Handler: s.server.Upgrade},
+		{Action: "server_renew", Handler: s.server.Renew},
+		{Action: "server_getvncurl", Handler: s.server.Console},
+		{Action: "server_setpsw", Handler: s.server.SetPassword},
+		{Action: "server_setvnc", Handler: s.server.SetVNCPassword},
+		{Action: "get_server_chart", Handler: s.server.Chart},
+		{Action: "get_security_policy", Handler: s.server.Policies},
+		{Action: "server_add_hardpolicy", Handler: s.server.AddPolicy},
+		{Action: "server_del_hardpolicy", Handler: s.server.DeletePolicy},
+		{Action: "server_refund", Handler: s.server.Refund},
+
+		// 六、物理服务器
+		{Action: "lease_lines", Handler: read(db, catalog.ListLeaseLines)},
+		{Action: "lease_harddisk", Handler: read(db, catalog.ListLeaseHarddisks)},
+		{Action: "lease_product", Handler: read(db, catalog.ListLeaseProducts)},
+		{Action: "getlease", Handler: s.lease.Get},
+		{Action: "lease_orders", Handler: s.lease.List},
+		{Action: "lease_start", Handler: lo.Start},
+		{Action: "lease_stop", Handler: lo.Stop},
+		{Action: "lease_restart", Handler: lo.Restart},
+		{Action: "lease_install", Handler: lo.Install},
+		{Action: "lease_setpsw", Handler: lo.SetPassword},
+		{Action: "lease_upgrade", Handler: lm.Upgrade},
+		{Action: "lease_renew", Handler: lm.Renew},
+		{Action: "lease_getvncurl", Handler: lo.Console},
+		{Action: "get_lease_chart", Handler: lo.Chart},
+		{Action: "lease_refund", Handler: lm.Refund},
+
+		// 服务器托管(IDC)
+		{Action: "idc_lines", Handler: read(db, catalog.ListIDCLines)},
+		{Action: "idc_product", Handler: read(db, catalog.ListIDCProducts)},
+		{Action: "getidc", Handler: s.idc.Get},
+		{Action: "idc_orders", Handler: s.idc.List},
+		{Action: "idc_start", Handler: io.Start},
+		{Action: "idc_stop", Handler: io.Stop},
+		{Action: "idc_restart", Handler: io.Restart},
+		{Action: "idc_install", Handler: io.Install},
+		{Action: "idc_setpsw", Handler: io.SetPassword},
+		{Action: "idc_upgrade", Handler: im.Upgrade},
+		{Action: "idc_renew", Handler: im.Renew},
+		{Action: "idc_refund", Handler: im.Refund},
+		{Action: "idc_getvncurl", Handler: io.Console},
+		{Action: "get_idc_chart", Handler: io.Chart},
+
+		// 七、虚拟主机
+		{Action: "hosting_lines", Handler: read(db, catalog.ListHostingLines)},
+		{Action: "hosting_product", Handler: read(db, catalog.ListHostingProducts)},
+		{Action: "gethosting", Handler: s.hosting.Get},
+		{Action: "hosting_orders", Handler: s.hosting.List},
+		{Action: "get_php_version", Handler: s.hosting.PHPVersions},
+		{Action: "hosting_get_soft_find", Handler: s.hosting.SoftFind},
+		{Action: "hosting_operate", SubParam: "operate"},
+		{Action: "hosting_operate", Sub: "hosting_stop"},
+		{Action: "hosting_operate", Sub: "hosting_start"},
+		{Action: "hosting_operate", Sub: "hosting_edit_name", Handler: s.hosting.EditName},
+		{Action: "hosting_operate", Sub: "hosting_edit_pwd"},
+		{Action: "hosting_operate", Sub: "hosting_set_php_version"},
+		{Action: "hosting_operate", Sub: "hosting_get_security"},
+		{Action: "hosting_operate", Sub: "hosting_set_security"},
+		{Action: "hosting_operate", Sub: "hosting_get_index"},
+		{Action: "hosting_operate", Sub: "hosting_set_site_status"},
+		{Action: "hosting_operate", Sub: "hosting_set_site_cc_conf"},
+		{Action: "hosting_operate", Sub: "hosting_set_site_retry"},
+		{Action: "hosting_operate", Sub: "hosting_get_site_total_list_custom"},
+		{Action: "hosting_operate", Sub: "hosting_get_proxy_list"},
+		{Action: "hosting_operate", Sub: "hosting_create_proxy"},
+		{Action: "hosting_operate", Sub: "hosting_modify_proxy"},
+		{Action: "hosting_operate", Sub: "hosting_delete_proxy"},
+		{Action: "hosting_operate", Sub: "hosting_get_proxy_file"},
+		{Action: "hosting_operate", Sub: "hosting_get_redirect_list"},
+		{Action: "hosting_operate", Sub: "hosting_create_redirect"},
+		{Action: "hosting_operate", Sub: "hosting_modify_redirect"},
+		{Action: "hosting_operate", Sub: "hosting_delete_redirect"},
+		{Action: "hosting_operate", Sub: "hosting_get_redirect_file"},
+		{Action: "hosting_operate", Sub: "hosting_save_redirect_file"},
+		{Action: "hosting_operate", Sub: "hosting_domain_list"},
+		{Action: "hosting_operate", Sub: "hosting_add_domain"},
+		{Action: "hosting_operate", Sub: "hosting_del_domain"},
+		{Action: "hosting_operate", Sub: "hosting_backup_list"},
+		{Action: "hosting_operate", Sub: "hosting_to_backup"},
+		{Action: "hosting_operate", Sub: "hosting_del_backup"},
+		{Action: "hosting_operate", Sub: "hosting_get_ssl"},
+		{Action: "hosting_operate", Sub: "hosting_set_ssl"},
+		{Action: "hosting_operate", Sub: "hosting_unset_ssl"},
+		{Action: "hosting_operate", Sub: "hosting_http_to_https"},
+		{Action: "hosting_operate", Sub: "hosting_close_to_https"},
+		{Action: "hosting_operate", Sub: "hosting_close_ssl_conf"},
+		{Action: "hosting_operate", Sub: "hosting_get_iis_ssl_bydomain"},
+		{Action: "hosting_operate", Sub: "hosting_get_iis_ssl_file_list"},
+		{Action: "hosting_operate", Sub: "hosting_set_domain_iis_byfile"},
+		{Action: "hosting_operate", Sub: "hosting_get_dir_binding"},
+		{Action: "hosting_operate", Sub: "hosting_get_dir_user_ini_switch"},
+		{Action: "hosting_operate", Sub: "hosting_get_user_ini"},
+		{Action: "hosting_operate", Sub: "hosting_set_dir_user_ini"},
+		{Action: "hosting_operate", Sub: "hosting_set_run_path"},
+		{Action: "hosting_operate", Sub: "hosting_get_rewrite_list"},
+		{Action: "hosting_operate", Sub: "hosting_get_file_body"},
+		{Action: "hosting_operate", Sub: "hosting_save_file_body"},
+		{Action: "hosting_operate", Sub: "hosting_web_get_index"},
+		{Action: "hosting_operate", Sub: "hosting_web_set_index"},
+		{Action: "hosting_operate", Sub: "hosting_create_file"},
+		{Action: "hosting_operate", Sub: "hosting_create_dir"},
+		{Action: "hosting_operate", Sub: "hosting_get_dir_new"},
+		{Action: "hosting_operate", Sub: "hosting_get_dir_size"},
+		{Action: "hosting_operate", Sub: "hosting_zip"},
+		{Action: "hosting_operate", Sub: "hosting_unzip"},
+		{Action: "hosting_operate", Sub: "hosting_delete_file"},
+		{Action: "hosting_operate", Sub: "hosting_set_batch_data"},
+		{Action: "hosting_operate", Sub: "hosting_mv_file"},
+		{Action: "hosting_operate", Sub: "hosting_check_exists_files"},
+		{Action: "hosting_operate", Sub: "hosting_paste_file"},
+		{Action: "hosting_operate", Sub: "hosting_batch_paste"},
+		{Action: "hosting_operate", Sub: "hosting_upload_files_exists"},
+		{Action: "hosting_operate", Sub: "hosting_upload"},
+		{Action: "hosting_operate", Sub: "hosting_refund", Handler: s.hosting.Refund},
+		{Action: "hosting_operate", Sub: "hosting_resume_after_renew", Handler: s.hosting.ResumeAfterRenew},
+		{Action: "hosting_operate", Sub: "hosting_renew", Handler: s.hosting.Renew},
+		{Action: "hosting_operate", Sub: "hosting_upgrade", Handler: s.hosting.Upgrade},
+		{Action: "hosting_operate", Sub: "hosting_add_database"},
+
+		// 八、云数据库
+		{Action: "sql_product", Handler: read(db, catalog.ListSQLProducts)},
+		{Action: "getsql", Handler: s.database.Get},
+		{Action: "sql_orders", Handler: s.database.List},
+		{Action: "sql_operate", SubParam: "operate"},
+		{Action: "sql_operate", Sub: "sql_edit_name", Handler: s.database.EditName},
+		{Action: "sql_operate", Sub: "sql_reissue"},
+		{Action: "sql_operate", Sub: "sql_get_access"},
+		{Action: "sql_operate", Sub: "sql_set_access"},
+		{Action: "sql_operate", Sub: "sql_reset_password"},
+		{Action: "sql_operate", Sub: "sql_backup_list"},
+		{Action: "sql_operate", Sub: "sql_to_backup"},
+		{Action: "sql_operate", Sub: "sql_del_backup"},
+		{Action: "sql_operate", Sub: "sql_get_backup_size"},
+		{Action: "sql_operate", Sub: "sql_input_backup"},
+		{Action: "sql_operate", Sub: "sql_get_import_size"},
+		{Action: "sql_operate", Sub: "sql_refund", Handler: s.database.Refund},
+		{Action: "sql_operate", Sub: "sql_renew", Handler: s.database.Renew},
+		{Action: "sql_operate", Sub: "sql_upgrade", Handler: s.database.Upgrade},
+	}
+}
+
+// read serves a catalogue action: the rows list returns, [] for none.
+func read[T any](db *postgres.DB, list func(context.Context, postgres.Querier) ([]T, error)) dispatch.HandlerFunc {
+	return func(ctx context.Context, _ *dispatch.Request) (any, error) {
+		return list(ctx, db)
+	}
+}
