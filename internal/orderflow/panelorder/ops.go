@@ -37,7 +37,7 @@ type LockFunc[D any] func(ctx context.Context, tx pgx.Tx, resellerID, id int64) 
 type Business[D any] struct {
 	orderflow.Business // orderflow.Hosting or orderflow.SQL
 	Engine             *orderflow.Engine
-	Lock   LockFunc[D]
+	Lock               LockFunc[D]
 	// UnlockOnRenew makes the renewal of an expired order write an unlock
 	// job that starts it again (databases). Without it the order is
 	// reinstated to 正常 but stays stopped until the reseller resumes it
