@@ -69,9 +69,9 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		return nil
 	case jobs.OpLock, jobs.OpStop:
 		// PanelDriver cannot stop one database: the order is marked 已停止.
-		return s.setRun(ctx, a.OrderID, -1)
+		return s.setRun(ctx, a.OrderID, orderflow.RunStopped)
 	case jobs.OpUnlock, jobs.OpStart:
-		return s.setRun(ctx, a.OrderID, 1)
+		return s.setRun(ctx, a.OrderID, orderflow.RunRunning)
 	case jobs.OpResize:
 		// PanelDriver sets no quotas: the order already records its product.
 		return nil
@@ -83,7 +83,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 // attempt made by its name) and marks the order 正常; a database refunded
 // meanwhile is removed again.
 func (s *Service) provision(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
-	if j.status != 0 {
+	if j.status != orderflow.OrderProvisioning {
 		return nil
 	}
 	password, err := s.Box.OpenString(j.password)

@@ -82,9 +82,9 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		}
 		return nil
 	case jobs.OpLock, jobs.OpStop:
-		return s.power(ctx, panel.StopSite, a.OrderID, j, -1)
+		return s.power(ctx, panel.StopSite, a.OrderID, j, orderflow.RunStopped)
 	case jobs.OpUnlock, jobs.OpStart:
-		return s.power(ctx, panel.StartSite, a.OrderID, j, 1)
+		return s.power(ctx, panel.StartSite, a.OrderID, j, orderflow.RunRunning)
 	case jobs.OpResize:
 		// PanelDriver sets no quotas: the panel's own limits apply, and the
 		// order already records its new product and flow.
@@ -97,7 +97,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 // panel finds the one a retried attempt made by its Ref — and marks the
 // order 正常; a site refunded meanwhile is removed again.
 func (s *Service) provision(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
-	if j.status != 0 {
+	if j.status != orderflow.OrderProvisioning {
 		return nil
 	}
 	password, err := s.Box.OpenString(j.password)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -146,7 +147,7 @@ func (s *Service) ResumeAfterRenew(ctx context.Context, req *dispatch.Request) (
 		if err != nil {
 			return err
 		}
-		stopped := o.Status == 3 || (o.Status == 1 && o.RunStatus != 1)
+		stopped := o.Status == orderflow.OrderExpired || (o.Status == orderflow.OrderActive && o.RunStatus != orderflow.RunRunning)
 		if !stopped || !s.now().Before(o.EndTime) {
 			return dispatch.ErrStatusAbnormal
 		}

@@ -91,7 +91,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	case jobs.OpProvision:
 		return s.provision(ctx, a.OrderID, j)
 	case jobs.OpDestroy: // staff unrack the machine and hand it back
-		if j.status != -1 && j.status != -2 {
+		if j.status != orderflow.OrderRecycled && j.status != orderflow.OrderDeleted {
 			return nil
 		}
 		return machine.AskStaff(ctx, s.Engine, orderflow.IDC, j.driver, a.OrderID, "destroy",
@@ -100,15 +100,15 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		return machine.AskStaff(ctx, s.Engine, orderflow.IDC, j.driver, a.OrderID, "resize",
 			map[string]any{"bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
 	case jobs.OpLock:
-		if j.status != 3 { // renewed before the job ran
+		if j.status != orderflow.OrderExpired { // renewed before the job ran
 			return nil
 		}
-		return machine.Power(ctx, s.Engine, orderflow.IDC, a.OrderID, j.target(), provider.PowerOff, -2)
+		return machine.Power(ctx, s.Engine, orderflow.IDC, a.OrderID, j.target(), provider.PowerOff, orderflow.RunLocked)
 	case jobs.OpUnlock:
-		if j.status != 1 {
+		if j.status != orderflow.OrderActive {
 			return nil
 		}
-		return machine.Power(ctx, s.Engine, orderflow.IDC, a.OrderID, j.target(), provider.PowerOn, 1)
+		return machine.Power(ctx, s.Engine, orderflow.IDC, a.OrderID, j.target(), provider.PowerOn, orderflow.RunRunning)
 	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
 		return s.Operations().Run(ctx, a, j.target())
 	}
@@ -124,7 +124,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 // the provider work, not to this job. On the simulator it completes at
 // once: 正常 from now, with simulated addresses.
 func (s *Service) provision(ctx context.Context, id int64, j job) error {
-	if j.status != 0 {
+	if j.status != orderflow.OrderProvisioning {
 		return nil
 	}
 	if j.driver != machine.SimDriver {

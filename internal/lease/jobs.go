@@ -104,15 +104,15 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 		return machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, a.OrderID, "resize", map[string]any{
 			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
 	case jobs.OpLock:
-		if j.status != 3 { // renewed before the job ran
+		if j.status != orderflow.OrderExpired { // renewed before the job ran
 			return nil
 		}
-		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOff, -2)
+		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOff, orderflow.RunLocked)
 	case jobs.OpUnlock:
-		if j.status != 1 {
+		if j.status != orderflow.OrderActive {
 			return nil
 		}
-		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOn, 1)
+		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOn, orderflow.RunRunning)
 	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
 		return s.Operations().Run(ctx, a, j.target())
 	}
@@ -127,7 +127,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 // 开通中 until staff close the task (`zonkvmd task done ID`), which
 // delivers it (Delivered), or fail it, which refunds it.
 func (s *Service) provision(ctx context.Context, id int64, j job) error {
-	if j.status != 0 {
+	if j.status != orderflow.OrderProvisioning {
 		return nil
 	}
 	if j.machineID == nil {
@@ -172,7 +172,7 @@ func Delivered(ctx context.Context, q postgres.Querier, id int64, now time.Time)
 // already). A machine that another order has taken since is left alone;
 // its own provisioning reinstalls it.
 func (s *Service) destroy(ctx context.Context, id int64, j job) error {
-	if (j.status != -1 && j.status != -2) || j.machineID == nil {
+	if (j.status != orderflow.OrderRecycled && j.status != orderflow.OrderDeleted) || j.machineID == nil {
 		return nil
 	}
 	var taken bool

@@ -159,7 +159,7 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b orderflow.Business
 	if err != nil {
 		return nil, fmt.Errorf("lifecycle: %s order %d: %w", b.Name, id, err)
 	}
-	if o.status != 1 || o.endTime.After(at) { // changed since we listed it
+	if o.status != orderflow.OrderActive || o.endTime.After(at) { // changed since we listed it
 		return nil, nil
 	}
 	var actions []Action

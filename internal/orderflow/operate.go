@@ -35,7 +35,7 @@ func (e *Engine) ActiveOrder(ctx context.Context, req *dispatch.Request, b Busin
 	if err != nil {
 		return Operation{}, err
 	}
-	if o.Status != 1 {
+	if o.Status != OrderActive {
 		return Operation{}, dispatch.ErrStatusAbnormal
 	}
 	return o, nil
@@ -76,9 +76,9 @@ func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, b Bu
 			return err
 		}
 		switch {
-		case o.Status != 1:
+		case o.Status != OrderActive:
 			return dispatch.ErrStatusAbnormal
-		case o.ActStatus != 0:
+		case o.ActStatus != ActNone:
 			return dispatch.ErrOperationRunning
 		}
 		if check != nil {

@@ -50,7 +50,7 @@ func (e *Engine) FailPurchase(ctx context.Context, b Business, orderID int64, re
 		var orderNo string
 		err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, order_no FROM `+b.Orders+`
 			WHERE id = $1 FOR UPDATE`, orderID).Scan(&resellerID, &status, &orderNo)
-		if errors.Is(err, pgx.ErrNoRows) || status != 0 {
+		if errors.Is(err, pgx.ErrNoRows) || status != OrderProvisioning {
 			return nil
 		}
 		if err != nil {

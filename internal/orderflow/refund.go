@@ -39,11 +39,11 @@ type Refundable struct {
 // nothing paid back. It answers 业务状态异常 for an order already deleted
 // or recycled, and 产品超出可退款时间 past the refund window.
 func (e *Engine) Refund(ctx context.Context, tx pgx.Tx, r Refundable, now time.Time) (RefundAnswer, error) {
-	if r.OrderStatus == -2 || r.OrderStatus == -1 {
+	if r.OrderStatus == OrderDeleted || r.OrderStatus == OrderRecycled {
 		return RefundAnswer{}, dispatch.ErrStatusAbnormal
 	}
 	amount := decimal.Zero
-	if r.OrderStatus != 3 {
+	if r.OrderStatus != OrderExpired {
 		if r.RefundDays > 0 && now.After(r.BuyTime.Add(time.Duration(r.RefundDays)*24*time.Hour)) {
 			return RefundAnswer{}, dispatch.ErrRefundExpired
 		}

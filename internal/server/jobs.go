@@ -66,8 +66,8 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	if err != nil {
 		return err
 	}
-	if orderflow.IsOperation(a.Op) && j.status != 1 { // refunded, expired or recycled since: nothing to do
-		return s.Engine.FinishOperation(ctx, business, a.OrderID, 0)
+	if orderflow.IsOperation(a.Op) && j.status != orderflow.OrderActive { // refunded, expired or recycled since: nothing to do
+		return s.Engine.FinishOperation(ctx, business, a.OrderID, orderflow.RunKeep)
 	}
 	vms, err := s.Engine.VMs(ctx, business, j.lineID)
 	if err != nil {
@@ -87,9 +87,9 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 	case jobs.OpResize:
 		return vms.ResizeVM(ctx, j.ref, j.spec(orderflow.Ref(business, a.OrderID), ""))
 	case jobs.OpLock:
-		return s.power(ctx, vms, a.OrderID, j.ref, provider.PowerOff, -2)
+		return s.power(ctx, vms, a.OrderID, j.ref, provider.PowerOff, orderflow.RunLocked)
 	case jobs.OpUnlock:
-		return s.power(ctx, vms, a.OrderID, j.ref, provider.PowerOn, 1)
+		return s.power(ctx, vms, a.OrderID, j.ref, provider.PowerOn, orderflow.RunRunning)
 	case jobs.OpStart, jobs.OpStop, jobs.OpRestart:
 		return s.switchPower(ctx, vms, a, j.ref)
 	case jobs.OpInstall:
@@ -104,7 +104,7 @@ func (s *Service) do(ctx context.Context, a jobs.Args) error {
 // made) and marks the order 正常; an order refunded meanwhile has its VM
 // removed again.
 func (s *Service) provision(ctx context.Context, vms provider.VMDriver, id int64, j job) error {
-	if j.status != 0 {
+	if j.status != orderflow.OrderProvisioning {
 		return nil
 	}
 	password, err := s.Box.OpenString(j.password)

@@ -28,7 +28,7 @@ func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error)
 		if err != nil {
 			return nil, err
 		}
-		if o.Status != 1 && o.Status != 3 {
+		if o.Status != orderflow.OrderActive && o.Status != orderflow.OrderExpired {
 			return nil, dispatch.ErrStatusAbnormal
 		}
 		l, err := loadLine(ctx, tx, "", o.LineID)
@@ -74,7 +74,7 @@ func (s *Service) extend(ctx context.Context, tx pgx.Tx, o held, end time.Time, 
 	if err != nil {
 		return err
 	}
-	if o.Status == 3 {
+	if o.Status == orderflow.OrderExpired {
 		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpUnlock})
 	}
 	return nil
@@ -102,10 +102,10 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 		if err != nil {
 			return nil, err
 		}
-		if o.Status != 1 {
+		if o.Status != orderflow.OrderActive {
 			return nil, dispatch.ErrStatusAbnormal
 		}
-		if o.Act != 0 {
+		if o.Act != orderflow.ActNone {
 			return nil, dispatch.ErrOperationRunning
 		}
 		l, err := loadLine(ctx, tx, "", o.LineID)

@@ -12,20 +12,6 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 )
 
-// The server's actStatus values (semantics.md §4). The document names 0
-// 正常, 3 启动中, 4 关机中 and 5 重启中 and leaves the others open; zonkvmd
-// uses 6 重装中 (server_install), 7 密码重设中 (server_setpsw) and 8
-// VNC密码重设中 (server_setvnc), the next free numbers, so that a reseller
-// who knows only the documented ones still sees "not 0: busy".
-const (
-	actStarting    = 3
-	actStopping    = 4
-	actRestarting  = 5
-	actReinstall   = 6
-	actPassword    = 7
-	actVNCPassword = 8
-)
-
 // The actions that operate a running server (document 五.6-9 and 五.12-18).
 //
 // Power, reinstall and password changes are durable jobs (semantics.md
@@ -48,17 +34,17 @@ const (
 // answer 未找到产品记录, 业务状态异常 (not 正常: 开通中, 已过期 and locked,
 // ...) or 有操作正在进行中 and change nothing then.
 func (s *Service) Start(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, s.Engine.StartOperation(ctx, req, business, actStarting, jobs.OpStart, nil, nil)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActStarting, jobs.OpStart, nil, nil)
 }
 
 // Stop: see Start.
 func (s *Service) Stop(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, s.Engine.StartOperation(ctx, req, business, actStopping, jobs.OpStop, nil, nil)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActStopping, jobs.OpStop, nil, nil)
 }
 
 // Restart: see Start.
 func (s *Service) Restart(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, s.Engine.StartOperation(ctx, req, business, actRestarting, jobs.OpRestart, nil, nil)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActRestarting, jobs.OpRestart, nil, nil)
 }
 
 // Install serves server_install (document 五.9): systemID must be enabled,
@@ -79,7 +65,7 @@ func (s *Service) Install(ctx context.Context, req *dispatch.Request) (any, erro
 		return nil, err
 	}
 	params := map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "password": s.Engine.SealForJob(password)}
-	return nil, s.Engine.StartOperation(ctx, req, business, actReinstall, jobs.OpInstall, params,
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActReinstall, jobs.OpInstall, params,
 		func(ctx context.Context, tx pgx.Tx, o orderflow.Operation) error {
 			var cpu, ram int
 			var zone string
@@ -99,12 +85,12 @@ func (s *Service) Install(ctx context.Context, req *dispatch.Request) (any, erro
 // at rest). A provider without console passwords ends the job with
 // actStatus 0 and the reason kept for the operator.
 func (s *Service) SetPassword(ctx context.Context, req *dispatch.Request) (any, error) {
-	return s.passwordJob(ctx, req, actPassword, jobs.OpPassword)
+	return s.passwordJob(ctx, req, orderflow.ServerActPassword, jobs.OpPassword)
 }
 
 // SetVNCPassword: see SetPassword.
 func (s *Service) SetVNCPassword(ctx context.Context, req *dispatch.Request) (any, error) {
-	return s.passwordJob(ctx, req, actVNCPassword, jobs.OpVNCPassword)
+	return s.passwordJob(ctx, req, orderflow.ServerActVNCPassword, jobs.OpVNCPassword)
 }
 
 func (s *Service) passwordJob(ctx context.Context, req *dispatch.Request, act int, op string) (any, error) {

@@ -134,7 +134,7 @@ func (s *Service) recordPolicy(ctx context.Context, resellerID, id int64, r prov
 			FOR UPDATE`, id, resellerID).Scan(&status); err != nil {
 			return fmt.Errorf("server: lock order %d: %w", id, err)
 		}
-		if status != 1 {
+		if status != orderflow.OrderActive {
 			return dispatch.ErrStatusAbnormal
 		}
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM server_security_policies WHERE order_id = $1`,

@@ -88,7 +88,7 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if o.Status != 1 && o.Status != 3 {
+		if o.Status != orderflow.OrderActive && o.Status != orderflow.OrderExpired {
 			return nil, dispatch.ErrStatusAbnormal
 		}
 		if l.RenewStatus != 1 {
@@ -114,7 +114,7 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 			WHERE id = $1`, o.ID, end, clientUser); err != nil {
 			return nil, fmt.Errorf("%s renew %d: %w", m.Business.Name, o.ID, err)
 		}
-		if o.Status == 3 { // reinstated: its job starts the machine again
+		if o.Status == orderflow.OrderExpired { // reinstated: its job starts the machine again
 			if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.Name, OrderID: o.ID, Op: jobs.OpUnlock}); err != nil {
 				return nil, err
 			}
@@ -143,10 +143,10 @@ func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) 
 		if err != nil {
 			return nil, err
 		}
-		if o.Status != 1 {
+		if o.Status != orderflow.OrderActive {
 			return nil, dispatch.ErrStatusAbnormal
 		}
-		if o.Act != 0 {
+		if o.Act != orderflow.ActNone {
 			return nil, dispatch.ErrOperationRunning
 		}
 		if l.UpgradeStatus != 1 {

@@ -16,20 +16,6 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
-// The actStatus values of leases and colocation (semantics.md §4). The
-// document names 0 无操作, 1 重启中, 2 重装中 and 3 密码重设中 and gives
-// lease_start and lease_stop (idc_start, idc_stop) none; zonkvmd uses 4
-// 开机中 and 5 关机中, the next free numbers, so that a reseller who knows
-// only the documented ones still sees "not 0: busy", and one who reads
-// them sees which way the power goes.
-const (
-	actRestarting = 1
-	actReinstall  = 2
-	actPassword   = 3
-	actStarting   = 4
-	actStopping   = 5
-)
-
 // Operations serves the actions that operate a delivered lease or
 // colocation order (document 六.7-11, 六.14-15 and 托管 22-26, 30-31),
 // which differ only in their tables and in how an order's machine is
@@ -65,17 +51,17 @@ type Operations struct {
 // writes its power job. They answer 未找到产品记录, 业务状态异常 (not 正常)
 // or 有操作正在进行中 and change nothing then.
 func (o Operations) Start(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, actStarting, jobs.OpStart, nil, nil)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActStarting, jobs.OpStart, nil, nil)
 }
 
 // Stop: see Start.
 func (o Operations) Stop(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, actStopping, jobs.OpStop, nil, nil)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActStopping, jobs.OpStop, nil, nil)
 }
 
 // Restart: see Start.
 func (o Operations) Restart(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, actRestarting, jobs.OpRestart, nil, nil)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActRestarting, jobs.OpRestart, nil, nil)
 }
 
 // Install serves lease_install and idc_install (document 六.10, 托管 25): systemID must be
@@ -102,7 +88,7 @@ func (o Operations) Install(ctx context.Context, req *dispatch.Request) (any, er
 		return nil, err
 	}
 	params["password"] = o.Engine.SealForJob(password)
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, actReinstall, jobs.OpInstall, params,
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActReinstall, jobs.OpInstall, params,
 		func(ctx context.Context, tx pgx.Tx, op orderflow.Operation) error {
 			zone, cpu, ram, err := o.Fit(ctx, tx, op.ID)
 			if err != nil {
@@ -214,7 +200,7 @@ func (o Operations) SetPassword(ctx context.Context, req *dispatch.Request) (any
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, actPassword, jobs.OpPassword,
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActPassword, jobs.OpPassword,
 		map[string]string{"password": o.Engine.SealForJob(password)}, nil)
 }
 

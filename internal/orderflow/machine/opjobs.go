@@ -23,8 +23,9 @@ var powerOps = map[string]provider.PowerOp{jobs.OpStart: provider.PowerOn, jobs.
 
 // operationRun is the run status each operation leaves its machine in (0:
 // unchanged).
-var operationRun = map[string]int{jobs.OpStart: 1, jobs.OpStop: -1, jobs.OpRestart: 1, jobs.OpInstall: 1,
-	jobs.OpPassword: 0}
+var operationRun = map[string]int{jobs.OpStart: orderflow.RunRunning, jobs.OpStop: orderflow.RunStopped,
+	jobs.OpRestart: orderflow.RunRunning, jobs.OpInstall: orderflow.RunRunning,
+	jobs.OpPassword: orderflow.RunKeep}
 
 // Run carries out operation job a (start, stop, restart, install,
 // password) on t, the machine of order a.OrderID, and finishes it:
@@ -38,8 +39,8 @@ var operationRun = map[string]int{jobs.OpStart: 1, jobs.OpStop: -1, jobs.OpResta
 // that cannot), or the database's.
 func (o Operations) Run(ctx context.Context, a jobs.Args, t Target) error {
 	b := o.Business.Name
-	if t.Status != 1 {
-		return o.Engine.FinishOperation(ctx, o.Business, a.OrderID, 0)
+	if t.Status != orderflow.OrderActive {
+		return o.Engine.FinishOperation(ctx, o.Business, a.OrderID, orderflow.RunKeep)
 	}
 	powerOp, isPower := powerOps[a.Op]
 	drv, err := MachineDriver(ctx, o.Engine, o.Business, t, isPower)

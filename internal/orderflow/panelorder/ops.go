@@ -62,7 +62,7 @@ func (b Business[D]) Renew(ctx context.Context, req *dispatch.Request) (any, err
 		if err != nil {
 			return nil, err
 		}
-		if o.Status != 1 && o.Status != 3 {
+		if o.Status != orderflow.OrderActive && o.Status != orderflow.OrderExpired {
 			return nil, dispatch.ErrStatusAbnormal
 		}
 		l, err := LoadLine(ctx, tx, "", o.LineID)
@@ -90,7 +90,7 @@ func (b Business[D]) Renew(ctx context.Context, req *dispatch.Request) (any, err
 			WHERE id = $1`, o.ID, end); err != nil {
 			return nil, fmt.Errorf("%s renew %d: %w", b.Name, o.ID, err)
 		}
-		if b.UnlockOnRenew && o.Status == 3 {
+		if b.UnlockOnRenew && o.Status == orderflow.OrderExpired {
 			if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: o.ID, Op: jobs.OpUnlock}); err != nil {
 				return nil, err
 			}
@@ -138,9 +138,9 @@ func (b Business[D]) Upgrade(ctx context.Context, req *dispatch.Request,
 		}
 		now := Now(b.Engine)
 		switch {
-		case o.Status != 1 || !now.Before(o.EndTime):
+		case o.Status != orderflow.OrderActive || !now.Before(o.EndTime):
 			return nil, dispatch.ErrStatusAbnormal
-		case o.Act != 0:
+		case o.Act != orderflow.ActNone:
 			return nil, dispatch.ErrOperationRunning
 		case o.Product.Upgradation != 1:
 			return nil, dispatch.ParamError("guid", "该产品不支持升级")
@@ -238,7 +238,7 @@ func (b Business[D]) EditName(ctx context.Context, req *dispatch.Request) (any, 
 		if err != nil {
 			return err
 		}
-		if o.Status == -2 || o.Status == -1 {
+		if o.Status == orderflow.OrderDeleted || o.Status == orderflow.OrderRecycled {
 			return dispatch.ErrStatusAbnormal
 		}
 		_, err = tx.Exec(ctx, `UPDATE `+b.Orders+` SET name = $2, updated_at = now() WHERE id = $1`, o.ID, name)
