@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -66,20 +67,29 @@ func (c Console) RequireFresh(t testing.TB) {
 	require.WithinDuration(t, time.Now().Add(5*time.Minute), expires, 5*time.Minute)
 }
 
-// Attempt runs attempt n of the newest job op of order id of business
-// through h, with the job's parameters, as the job runner would (the last
-// attempt is jobs.MaxAttempts). It returns the handler's answer, or an
+// Attempt runs attempt n of the newest job of kind for order id of
+// business through h, with the job's args, as the job runner would (the
+// last attempt is jobs.MaxAttempts). It returns the handler's answer, or an
 // error when there is no such job.
-func Attempt(db *postgres.DB, h jobs.Handler, business string, id int64, op string, n int) error {
+func Attempt(db *postgres.DB, h jobs.Handlers, business string, id int64, kind string, n int) error {
 	ctx := context.Background()
-	var params map[string]string
-	if err := db.QueryRow(ctx, `SELECT args->'params' FROM river_job
-		WHERE args->>'business' = $1 AND (args->>'order_id')::bigint = $2 AND args->>'op' = $3
-		ORDER BY id DESC LIMIT 1`, business, id, op).Scan(&params); err != nil {
-		return fmt.Errorf("the %s job of %s order %d: %w", op, business, id, err)
+	var args []byte
+	if err := db.QueryRow(ctx, `SELECT args FROM river_job
+		WHERE args->>'business' = $1 AND (args->>'order_id')::bigint = $2 AND kind = $3
+		ORDER BY id DESC LIMIT 1`, business, id, kind).Scan(&args); err != nil {
+		return fmt.Errorf("the %s job of %s order %d: %w", kind, business, id, err)
 	}
-	a := jobs.Args{Business: business, OrderID: id, Op: op, Params: params}
-	return h.Do(ctx, a, n, n == jobs.MaxAttempts)
+	return jobs.Work(ctx, h, kind, args, n == jobs.MaxAttempts)
+}
+
+// Do runs a job of kind for order id of business through h, as its first
+// attempt or (final) its last, with no args but the order's.
+func Do(h jobs.Handlers, business string, id int64, kind string, final bool) error {
+	args, err := json.Marshal(jobs.Order{Business: business, OrderID: id})
+	if err != nil {
+		return err
+	}
+	return jobs.Work(context.Background(), h, kind, args, final)
 }
 
 // RequireRetried fails t unless a job attempt failed with the provider

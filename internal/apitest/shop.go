@@ -206,7 +206,7 @@ func (s *Shop) Activate(t testing.TB, business string, ids ...int64) {
 func (s *Shop) Jobs(t testing.TB, business string, orderID int64, op string) int {
 	t.Helper()
 	return s.Count(t, `SELECT count(*) FROM river_job WHERE args->>'business' = $1
-		AND (args->>'order_id')::bigint = $2 AND args->>'op' = $3`, business, orderID, op)
+		AND (args->>'order_id')::bigint = $2 AND kind = $3`, business, orderID, op)
 }
 
 // Coupon makes coupon id (use ids above 1000: the catalogue has its own)

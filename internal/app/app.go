@@ -56,15 +56,8 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	a := &App{Config: cfg, Log: log, DB: db, Box: box}
 	a.Engine = &orderflow.Engine{DB: db, Now: time.Now, Box: box}
 	services := newServices(db, box, a.Engine)
-	handlers := map[string]jobs.Handler{}
-	for name, svc := range map[string]any{"server": services.server, "lease": services.lease,
-		"idc": services.idc, "hosting": services.hosting, "sql": services.database} {
-		if h, ok := svc.(jobs.Handler); ok { // a business without jobs yet has no Do
-			handlers[name] = h
-		}
-	}
 	var err error
-	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: handlers, Poll: cfg.JobPoll,
+	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: services.jobs(), Work: true, Poll: cfg.JobPoll,
 		RescueAfter: cfg.JobRescueAfter}); err != nil {
 		return nil, err
 	}

@@ -10,21 +10,85 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
-var _ jobs.Handler = (*Service)(nil)
+// The jobs of database orders, each with the panel of the order's line. A
+// provisioning that the panel rejects, or that fails on its last attempt,
+// ends the purchase: refunded in full and deleted, with the reason kept
+// (orderflow.Engine.ProvisionOutcome). Each returns nil on success,
+// jobs.Permanent(err) when no retry can help, and err to be retried.
 
-// Do carries out one job on a database order (jobs.Handler) with the panel
-// of the order's line. A provisioning that the panel rejects, or that fails
-// on its last attempt, ends the purchase: refunded in full and deleted,
-// with the reason kept (orderflow.Engine.JobOutcome). It returns nil on
-// success, jobs.Permanent(err) when no retry can help, and err to be
-// retried.
-func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
-	return s.Engine.JobOutcome(ctx, business, a, final, s.do(ctx, a), nil)
+// ProvisionJob creates the order's database.
+func (s *Service) ProvisionJob(ctx context.Context, a jobs.Provision, final bool) error {
+	return s.Engine.ProvisionOutcome(ctx, business, a.OrderID, final, s.withPanel(ctx, a.OrderID, s.provision), nil)
+}
+
+// DestroyJob removes the database of a refunded or recycled order.
+func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error {
+	return orderflow.Outcome(s.withPanel(ctx, a.OrderID, func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
+		if j.panelID == 0 {
+			return nil
+		}
+		err := panel.DeleteDatabase(ctx, provider.Database{ID: j.panelID, Name: j.name})
+		if err != nil && !errors.Is(err, provider.ErrNotFound) {
+			return err
+		}
+		return nil
+	}))
+}
+
+// LockJob marks the database of an expired order 已停止 (PanelDriver cannot
+// stop one database); one renewed (or refunded) before the job ran is left
+// alone.
+func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
+	j, err := s.loadJob(ctx, a.OrderID)
+	if err != nil || j.status != orderflow.OrderExpired {
+		return orderflow.Outcome(err)
+	}
+	return orderflow.Outcome(s.setRun(ctx, a.OrderID, orderflow.RunStopped))
+}
+
+// UnlockJob marks the database of an order reinstated by a renewal running.
+func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
+	j, err := s.loadJob(ctx, a.OrderID)
+	if err != nil || j.status != orderflow.OrderActive {
+		return orderflow.Outcome(err)
+	}
+	return orderflow.Outcome(s.setRun(ctx, a.OrderID, orderflow.RunRunning))
+}
+
+// ResizeJob applies an upgrade: PanelDriver sets no quotas, and the order
+// already records its product.
+func (s *Service) ResizeJob(context.Context, jobs.Resize, bool) error { return nil }
+
+// withPanel reads order id's job data and opens its line's panel for do.
+// An unopenable provider is retried: the operator may still fix it.
+func (s *Service) withPanel(ctx context.Context, id int64,
+	do func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error) error {
+	j, err := s.loadJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	panel, err := s.Engine.Panel(ctx, business, j.lineID)
+	if err != nil {
+		return err
+	}
+	return do(ctx, panel, id, j)
 }
 
 // access is where a new database may be reached from: the panel's own
 // host (its sites), until the reseller opens it with sql_set_access.
 const access = "127.0.0.1"
+
+// Jobs are the cloud database business's job handlers, for the job runner.
+func (s *Service) Jobs() jobs.Handlers {
+	b := business.Name
+	return jobs.Handlers{
+		Provision: map[string]jobs.Func[jobs.Provision]{b: s.ProvisionJob},
+		Destroy:   map[string]jobs.Func[jobs.Destroy]{b: s.DestroyJob},
+		Resize:    map[string]jobs.Func[jobs.Resize]{b: s.ResizeJob},
+		Lock:      map[string]jobs.Func[jobs.Lock]{b: s.LockJob},
+		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: s.UnlockJob},
+	}
+}
 
 // job is what a database job needs of its order.
 type job struct {
@@ -44,39 +108,6 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 		return j, fmt.Errorf("sql job: order %d: %w", id, err)
 	}
 	return j, nil
-}
-
-func (s *Service) do(ctx context.Context, a jobs.Args) error {
-	j, err := s.loadJob(ctx, a.OrderID)
-	if err != nil {
-		return err
-	}
-	panel, err := s.Engine.Panel(ctx, business, j.lineID)
-	if err != nil {
-		return err // an unopenable provider is retried: the operator may still fix it
-	}
-	switch a.Op {
-	case jobs.OpProvision:
-		return s.provision(ctx, panel, a.OrderID, j)
-	case jobs.OpDestroy:
-		if j.panelID == 0 {
-			return nil
-		}
-		err := panel.DeleteDatabase(ctx, provider.Database{ID: j.panelID, Name: j.name})
-		if err != nil && !errors.Is(err, provider.ErrNotFound) {
-			return err
-		}
-		return nil
-	case jobs.OpLock, jobs.OpStop:
-		// PanelDriver cannot stop one database: the order is marked 已停止.
-		return s.setRun(ctx, a.OrderID, orderflow.RunStopped)
-	case jobs.OpUnlock, jobs.OpStart:
-		return s.setRun(ctx, a.OrderID, orderflow.RunRunning)
-	case jobs.OpResize:
-		// PanelDriver sets no quotas: the order already records its product.
-		return nil
-	}
-	return fmt.Errorf("sql job: unknown operation %q: %w", a.Op, orderflow.ErrBroken)
 }
 
 // provision creates the database (the panel finds the one a retried

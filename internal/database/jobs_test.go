@@ -22,7 +22,7 @@ func panelService(t *testing.T, s *apitest.Shop, object string) *database.Servic
 
 func do(t *testing.T, svc *database.Service, id int64, op string, final bool) error {
 	t.Helper()
-	return svc.Do(context.Background(), jobs.Args{Business: "sql", OrderID: id, Op: op}, 1, final)
+	return apitest.Do(svc.Jobs(), "sql", id, op, final)
 }
 
 type dbState struct {
@@ -45,22 +45,22 @@ func TestJobsProvisionAndDestroyTheDatabaseOnThePanel(t *testing.T) {
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "J-1", `{"code":"gbk"}`)
 
-	require.NoError(t, do(t, svc, id, jobs.OpProvision, false))
+	require.NoError(t, do(t, svc, id, jobs.KindProvision, false))
 	d := state(t, s, id)
 	require.Equal(t, 1, d.Status)
 	require.Equal(t, 1, d.Run)
 	require.Positive(t, d.PanelID)
-	require.NoError(t, do(t, svc, id, jobs.OpProvision, false), "a repeated job finds the order provisioned")
+	require.NoError(t, do(t, svc, id, jobs.KindProvision, false), "a repeated job finds the order provisioned")
 	require.Equal(t, d, state(t, s, id))
 
-	require.NoError(t, do(t, svc, id, jobs.OpLock, false))
+	require.NoError(t, do(t, svc, id, jobs.KindLock, false))
 	require.Equal(t, -1, state(t, s, id).Run)
-	require.NoError(t, do(t, svc, id, jobs.OpUnlock, false))
+	require.NoError(t, do(t, svc, id, jobs.KindUnlock, false))
 	require.Equal(t, 1, state(t, s, id).Run)
 
 	operate(s, t, r, "sql_refund", guid).OK(t)
-	require.NoError(t, do(t, svc, id, jobs.OpDestroy, false))
-	require.NoError(t, do(t, svc, id, jobs.OpDestroy, false), "a database already gone is done")
+	require.NoError(t, do(t, svc, id, jobs.KindDestroy, false))
+	require.NoError(t, do(t, svc, id, jobs.KindDestroy, false), "a database already gone is done")
 	s.Verify(t)
 }
 
@@ -72,9 +72,9 @@ func TestAProvisioningThatFailsToTheLastAttemptIsRefunded(t *testing.T) {
 	id, guid := buyOne(t, s, r, "J-2", `{"months":12}`)
 	require.Equal(t, "714.40", s.Balance(t, r))
 
-	require.Error(t, do(t, svc, id, jobs.OpProvision, false))
+	require.Error(t, do(t, svc, id, jobs.KindProvision, false))
 	require.EqualValues(t, 0, order(t, s, r, guid)["order_status"], "retried while attempts are left")
-	require.Error(t, do(t, svc, id, jobs.OpProvision, true))
+	require.Error(t, do(t, svc, id, jobs.KindProvision, true))
 	require.EqualValues(t, -2, order(t, s, r, guid)["order_status"])
 	require.Equal(t, "1000.00", s.Balance(t, r))
 	s.Verify(t)

@@ -11,16 +11,80 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
-var _ jobs.Handler = (*Service)(nil)
+// The jobs of hosting orders, each with the panel of the order's line. A
+// provisioning that the panel rejects, or that fails on its last attempt,
+// ends the purchase: refunded in full and deleted, with the reason kept
+// (orderflow.Engine.ProvisionOutcome). Each returns nil on success,
+// jobs.Permanent(err) when no retry can help, and err to be retried.
 
-// Do carries out one job on a hosting order (jobs.Handler) with the panel
-// of the order's line. A provisioning that the panel rejects, or that fails
-// on its last attempt, ends the purchase: refunded in full and deleted,
-// with the reason kept (orderflow.Engine.JobOutcome). It returns nil on
-// success, jobs.Permanent(err) when no retry can help, and err to be
-// retried.
-func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
-	return s.Engine.JobOutcome(ctx, business, a, final, s.do(ctx, a), nil)
+// ProvisionJob creates the order's site.
+func (s *Service) ProvisionJob(ctx context.Context, a jobs.Provision, final bool) error {
+	return s.Engine.ProvisionOutcome(ctx, business, a.OrderID, final, s.withPanel(ctx, a.OrderID, s.provision), nil)
+}
+
+// DestroyJob removes the site of a refunded or recycled order.
+func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error {
+	return orderflow.Outcome(s.withPanel(ctx, a.OrderID, func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
+		if j.siteID == 0 {
+			return nil
+		}
+		if err := panel.DeleteSite(ctx, j.site()); err != nil && !errors.Is(err, provider.ErrNotFound) {
+			return err
+		}
+		return nil
+	}))
+}
+
+// LockJob stops the site of an order that expired; one renewed (or refunded)
+// before the job ran is left alone.
+func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
+	return orderflow.Outcome(s.withPanel(ctx, a.OrderID, func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
+		if j.status != orderflow.OrderExpired {
+			return nil
+		}
+		return s.power(ctx, panel.StopSite, id, j, orderflow.RunStopped)
+	}))
+}
+
+// UnlockJob starts the site of an order reinstated by a renewal.
+func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
+	return orderflow.Outcome(s.withPanel(ctx, a.OrderID, func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
+		if j.status != orderflow.OrderActive {
+			return nil
+		}
+		return s.power(ctx, panel.StartSite, id, j, orderflow.RunRunning)
+	}))
+}
+
+// ResizeJob applies an upgrade: PanelDriver sets no quotas, the panel's own
+// limits apply, and the order already records its new product and flow.
+func (s *Service) ResizeJob(context.Context, jobs.Resize, bool) error { return nil }
+
+// withPanel reads order id's job data and opens its line's panel for do.
+// An unopenable provider is retried: the operator may still fix it.
+func (s *Service) withPanel(ctx context.Context, id int64,
+	do func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error) error {
+	j, err := s.loadJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	panel, err := s.Engine.Panel(ctx, business, j.lineID)
+	if err != nil {
+		return err
+	}
+	return do(ctx, panel, id, j)
+}
+
+// Jobs are the web hosting business's job handlers, for the job runner.
+func (s *Service) Jobs() jobs.Handlers {
+	b := business.Name
+	return jobs.Handlers{
+		Provision: map[string]jobs.Func[jobs.Provision]{b: s.ProvisionJob},
+		Destroy:   map[string]jobs.Func[jobs.Destroy]{b: s.DestroyJob},
+		Resize:    map[string]jobs.Func[jobs.Resize]{b: s.ResizeJob},
+		Lock:      map[string]jobs.Func[jobs.Lock]{b: s.LockJob},
+		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: s.UnlockJob},
+	}
 }
 
 // job is what a hosting job needs of its order.
@@ -59,38 +123,6 @@ func (j job) spec(id int64, password string) provider.SiteSpec {
 		spec.DBName, spec.DBUser, spec.DBPassword, spec.DBCode = j.ftpName, j.ftpName, password, j.dbCode
 	}
 	return spec
-}
-
-func (s *Service) do(ctx context.Context, a jobs.Args) error {
-	j, err := s.loadJob(ctx, a.OrderID)
-	if err != nil {
-		return err
-	}
-	panel, err := s.Engine.Panel(ctx, business, j.lineID)
-	if err != nil {
-		return err // an unopenable provider is retried: the operator may still fix it
-	}
-	switch a.Op {
-	case jobs.OpProvision:
-		return s.provision(ctx, panel, a.OrderID, j)
-	case jobs.OpDestroy:
-		if j.siteID == 0 {
-			return nil
-		}
-		if err := panel.DeleteSite(ctx, j.site()); err != nil && !errors.Is(err, provider.ErrNotFound) {
-			return err
-		}
-		return nil
-	case jobs.OpLock, jobs.OpStop:
-		return s.power(ctx, panel.StopSite, a.OrderID, j, orderflow.RunStopped)
-	case jobs.OpUnlock, jobs.OpStart:
-		return s.power(ctx, panel.StartSite, a.OrderID, j, orderflow.RunRunning)
-	case jobs.OpResize:
-		// PanelDriver sets no quotas: the panel's own limits apply, and the
-		// order already records its new product and flow.
-		return nil
-	}
-	return fmt.Errorf("hosting job: unknown operation %q: %w", a.Op, orderflow.ErrBroken)
 }
 
 // provision creates the site with its FTP account (and database) — the

@@ -24,7 +24,7 @@ func simService(t *testing.T, s *apitest.Shop) *hosting.Service {
 
 func do(t *testing.T, svc *hosting.Service, id int64, op string) error {
 	t.Helper()
-	return svc.Do(context.Background(), jobs.Args{Business: "hosting", OrderID: id, Op: op}, 1, false)
+	return apitest.Do(svc.Jobs(), "hosting", id, op, false)
 }
 
 type panelState struct {
@@ -47,24 +47,24 @@ func TestJobsProvisionStopStartAndDestroyTheSiteOnThePanel(t *testing.T) {
 	r := s.NewReseller(t, "1000")
 	id, guid := buyOne(t, s, r, "J-1", `{"program_version":"php81","db":"mysql","code":"utf8mb4"}`)
 
-	require.NoError(t, do(t, svc, id, jobs.OpProvision))
+	require.NoError(t, do(t, svc, id, jobs.KindProvision))
 	p := state(t, s, id)
 	require.Equal(t, 1, p.Status)
 	require.Equal(t, 1, p.Run)
 	require.Positive(t, p.SiteID)
 	require.Positive(t, p.FTPID)
-	require.NoError(t, do(t, svc, id, jobs.OpProvision), "a repeated job finds the order provisioned")
+	require.NoError(t, do(t, svc, id, jobs.KindProvision), "a repeated job finds the order provisioned")
 	require.Equal(t, p, state(t, s, id))
 
-	require.NoError(t, do(t, svc, id, jobs.OpLock))
+	require.NoError(t, do(t, svc, id, jobs.KindLock))
 	require.Equal(t, -1, state(t, s, id).Run)
-	require.NoError(t, do(t, svc, id, jobs.OpUnlock))
+	require.NoError(t, do(t, svc, id, jobs.KindUnlock))
 	require.Equal(t, 1, state(t, s, id).Run)
-	require.NoError(t, do(t, svc, id, jobs.OpResize))
+	require.NoError(t, do(t, svc, id, jobs.KindResize))
 
 	operate(s, t, r, "hosting_refund", guid).OK(t)
-	require.NoError(t, do(t, svc, id, jobs.OpDestroy))
-	require.NoError(t, do(t, svc, id, jobs.OpDestroy), "a site already gone is done")
+	require.NoError(t, do(t, svc, id, jobs.KindDestroy))
+	require.NoError(t, do(t, svc, id, jobs.KindDestroy), "a site already gone is done")
 	s.Verify(t)
 }
 
@@ -76,7 +76,7 @@ func TestAProvisioningThePanelRejectsEndsThePurchaseRefunded(t *testing.T) {
 	id, guid := buyOne(t, s, r, "J-2", `{"program_version":"php99","flow":50}`) // the panel has no PHP 9.9
 	require.Equal(t, "910.00", s.Balance(t, r))
 
-	require.Error(t, do(t, svc, id, jobs.OpProvision))
+	require.Error(t, do(t, svc, id, jobs.KindProvision))
 	require.EqualValues(t, -2, order(t, s, r, guid)["order_status"])
 	require.Equal(t, "1000.00", s.Balance(t, r))
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM hosting_orders

@@ -155,7 +155,7 @@ func (s *Service) ResumeAfterRenew(ctx context.Context, req *dispatch.Request) (
 			WHERE id = $1`, o.ID); err != nil {
 			return fmt.Errorf("hosting: resume order %d: %w", o.ID, err)
 		}
-		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpStart})
+		return s.Engine.Jobs.Insert(ctx, tx, jobs.Start{Order: jobs.Order{Business: business.Name, OrderID: o.ID}})
 	})
 	return nil, err
 }

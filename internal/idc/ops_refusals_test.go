@@ -128,6 +128,6 @@ func TestColocationReinstallChecksTheSystemAgainstTheLine(t *testing.T) {
 	require.Equal(t, 2, s.state(t, id).Act)
 	var args string
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT args::text FROM river_job
-		WHERE args->>'op' = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args))
+		WHERE kind = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args))
 	require.NotContains(t, args, "Reinstall#2026")
 }

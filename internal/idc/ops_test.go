@@ -26,7 +26,7 @@ const centOS = "1659170791658716"
 // would.
 func (s *shop) attempt(id int64, op string, n int) error {
 	svc := &idc.Service{DB: s.DB, Box: s.App.Box, Engine: s.App.Engine}
-	return apitest.Attempt(s.DB, svc, "idc", id, op, n)
+	return apitest.Attempt(s.DB, svc.Jobs(), "idc", id, op, n)
 }
 
 // waitIdle waits until order id has no operation running and the run
@@ -143,7 +143,7 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 	var c apitest.Created
 	s.buy(t, r, "RACK-1", `{}`).Into(t, &c)
 	id := c.IDs[0]
-	require.NoError(t, s.attempt(id, jobs.OpProvision, 1))
+	require.NoError(t, s.attempt(id, jobs.KindProvision, 1))
 	s.racked(t, id, bmc)
 
 	for _, step := range []struct {
@@ -152,9 +152,9 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 		on         bool
 		call       string
 	}{
-		{"idc_stop", jobs.OpStop, -1, false, "soft"},
-		{"idc_start", jobs.OpStart, 1, true, "up"},
-		{"idc_restart", jobs.OpRestart, 1, true, "cycle"},
+		{"idc_stop", jobs.KindStop, -1, false, "soft"},
+		{"idc_start", jobs.KindStart, 1, true, "up"},
+		{"idc_restart", jobs.KindRestart, 1, true, "cycle"},
 	} {
 		s.Call(t, r, step.action, id).OK(t)
 		require.NoError(t, s.attempt(id, step.op, 1), step.action)
@@ -171,7 +171,7 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 
 	// The customer's system is staff's work on a manual line.
 	s.Call(t, r, "idc_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
-	require.NoError(t, s.attempt(id, jobs.OpInstall, 1))
+	require.NoError(t, s.attempt(id, jobs.KindInstall, 1))
 	require.Equal(t, 1, s.tasks(t, id, "install"))
 	require.Zero(t, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE payload::text LIKE '%Reinstall#2026%'
 		OR payload::text LIKE '%`+bmc.Password+`%'`), "no password in a task")
@@ -181,7 +181,7 @@ func TestColocationPowerGoesThroughIPMIOnceRacked(t *testing.T) {
 
 	// Expired: locked through the BMC too.
 	s.Exec(t, `UPDATE idc_orders SET order_status = 3 WHERE id = $1`, id)
-	require.NoError(t, s.do(t, id, jobs.OpLock, false))
+	require.NoError(t, s.do(t, id, jobs.KindLock, false))
 	require.False(t, chassis.On())
 	require.EqualValues(t, -2, s.order(t, r, id)["run_status"])
 }
@@ -199,7 +199,7 @@ func TestAColocationPowerOperationTheBMCRefusesEndsWithItsReasonKept(t *testing.
 	s.racked(t, id, bmc)
 
 	s.Call(t, r, "idc_stop", id).OK(t)
-	err := s.attempt(id, jobs.OpStop, 1)
+	err := s.attempt(id, jobs.KindStop, 1)
 	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrRejected)
 	o := s.order(t, r, id)
@@ -221,7 +221,7 @@ func TestColocationPowerWithoutABMCIsATaskOnAManualLine(t *testing.T) {
 	s.Activate(t, "idc", id)
 
 	s.Call(t, r, "idc_stop", id).OK(t)
-	require.NoError(t, s.attempt(id, jobs.OpStop, 1))
+	require.NoError(t, s.attempt(id, jobs.KindStop, 1))
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'idc' AND order_id = $1
 		AND kind = 'stop' AND status = 'open' AND payload->>'ref' = $2`, id, fmt.Sprintf("zonkvmd-idc-%d", id)))
 	o := s.order(t, r, id)
@@ -229,7 +229,7 @@ func TestColocationPowerWithoutABMCIsATaskOnAManualLine(t *testing.T) {
 	require.EqualValues(t, -1, o["run_status"])
 
 	s.Call(t, r, "idc_setpsw", id, "password", "Changed#2026").OK(t)
-	require.NoError(t, s.attempt(id, jobs.OpPassword, 1))
+	require.NoError(t, s.attempt(id, jobs.KindPassword, 1))
 	require.Equal(t, 1, s.tasks(t, id, "password"))
 	require.Equal(t, "Changed#2026", s.order(t, r, id)["login_password"])
 }

@@ -1,13 +1,11 @@
 package idc_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/idc"
-	"github.com/zonkvm/zonkvmd/internal/jobs"
 )
 
 // The example catalogue's line 温州BGP and its product 1U (800.00,
@@ -59,5 +57,5 @@ func (s *shop) order(t *testing.T, r apitest.Reseller, id int64) map[string]any 
 func (s *shop) do(t *testing.T, id int64, op string, final bool) error {
 	t.Helper()
 	svc := &idc.Service{DB: s.DB, Box: s.App.Box, Engine: s.App.Engine}
-	return svc.Do(context.Background(), jobs.Args{Business: "idc", OrderID: id, Op: op}, 1, final)
+	return apitest.Do(svc.Jobs(), "idc", id, op, final)
 }

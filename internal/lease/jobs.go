@@ -18,17 +18,78 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
-// Do carries out one job on a lease order (jobs.Handler). A provisioning
-// that fails for good, or on its last attempt, ends the purchase (see
-// orderflow.Engine.JobOutcome) and gives the machine back to the inventory.
-// An operation (power, reinstall, password) that fails for good, on its
-// last attempt or on a machine the provider no longer knows ends with
-// act_status back to 0 and the reason kept in status_reason; one that may
-// pass is retried with act_status unchanged. It returns nil on success,
-// jobs.Permanent(err) when no retry can help, and err to be retried.
-func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
-	return s.Engine.JobOutcome(ctx, orderflow.Lease, a, final, s.do(ctx, a),
+// The jobs of lease orders besides the operations (machine.Operations'
+// StartJob ... PasswordJob). A provisioning that fails for good, or on its
+// last attempt, ends the purchase (orderflow.Engine.ProvisionOutcome) and gives the machine back to the inventory.
+// Each returns nil on success, jobs.Permanent(err) when no retry can help,
+// and err to be retried.
+
+// ProvisionJob delivers the order (see provision).
+func (s *Service) ProvisionJob(ctx context.Context, a jobs.Provision, final bool) error {
+	return s.Engine.ProvisionOutcome(ctx, orderflow.Lease, a.OrderID, final, s.withJob(ctx, a.OrderID, s.provision),
 		func(ctx context.Context, tx pgx.Tx) error { return FreeMachine(ctx, tx, a.OrderID) })
+}
+
+// LockJob powers off the machine of an order that expired; one renewed (or
+// refunded) before the job ran is left alone.
+func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
+	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
+		if j.status != orderflow.OrderExpired {
+			return nil
+		}
+		return machine.Power(ctx, s.Engine, orderflow.Lease, id, j.target(), provider.PowerOff, orderflow.RunLocked)
+	}))
+}
+
+// UnlockJob powers on the machine of an order reinstated by a renewal.
+func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
+	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
+		if j.status != orderflow.OrderActive {
+			return nil
+		}
+		return machine.Power(ctx, s.Engine, orderflow.Lease, id, j.target(), provider.PowerOn, orderflow.RunRunning)
+	}))
+}
+
+// DestroyJob ends a refunded or recycled order (see destroy).
+func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error {
+	return orderflow.Outcome(s.withJob(ctx, a.OrderID, s.destroy))
+}
+
+// ResizeJob applies an upgrade: bandwidth, IPs and defense are the
+// network's, so staff change them (a task).
+func (s *Service) ResizeJob(ctx context.Context, a jobs.Resize, _ bool) error {
+	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
+		return machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, id, "resize", map[string]any{
+			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
+	}))
+}
+
+// withJob reads order id's job data for do.
+func (s *Service) withJob(ctx context.Context, id int64, do func(ctx context.Context, id int64, j job) error) error {
+	j, err := s.loadJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	return do(ctx, id, j)
+}
+
+// Jobs are the lease's job handlers, for the job runner: its own and its
+// operations' (machine.Operations).
+func (s *Service) Jobs() jobs.Handlers {
+	b, o := orderflow.Lease.Name, s.Operations()
+	return jobs.Handlers{
+		Provision: map[string]jobs.Func[jobs.Provision]{b: s.ProvisionJob},
+		Destroy:   map[string]jobs.Func[jobs.Destroy]{b: s.DestroyJob},
+		Resize:    map[string]jobs.Func[jobs.Resize]{b: s.ResizeJob},
+		Lock:      map[string]jobs.Func[jobs.Lock]{b: s.LockJob},
+		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: s.UnlockJob},
+		Start:     map[string]jobs.Func[jobs.Start]{b: o.StartJob},
+		Stop:      map[string]jobs.Func[jobs.Stop]{b: o.StopJob},
+		Restart:   map[string]jobs.Func[jobs.Restart]{b: o.RestartJob},
+		Install:   map[string]jobs.Func[jobs.Install]{b: o.InstallJob},
+		Password:  map[string]jobs.Func[jobs.Password]{b: o.PasswordJob},
+	}
 }
 
 // job is what a lease job needs of its order and its machine.
@@ -88,35 +149,6 @@ func (s *Service) target(ctx context.Context, id int64) (machine.Target, error) 
 		return machine.Target{}, err
 	}
 	return j.target(), nil
-}
-
-func (s *Service) do(ctx context.Context, a jobs.Args) error {
-	j, err := s.loadJob(ctx, a.OrderID)
-	if err != nil {
-		return err
-	}
-	switch a.Op {
-	case jobs.OpProvision:
-		return s.provision(ctx, a.OrderID, j)
-	case jobs.OpDestroy:
-		return s.destroy(ctx, a.OrderID, j)
-	case jobs.OpResize: // bandwidth, IPs and defense are the network's: staff change them
-		return machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, a.OrderID, "resize", map[string]any{
-			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
-	case jobs.OpLock:
-		if j.status != orderflow.OrderExpired { // renewed before the job ran
-			return nil
-		}
-		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOff, orderflow.RunLocked)
-	case jobs.OpUnlock:
-		if j.status != orderflow.OrderActive {
-			return nil
-		}
-		return machine.Power(ctx, s.Engine, orderflow.Lease, a.OrderID, j.target(), provider.PowerOn, orderflow.RunRunning)
-	case jobs.OpStart, jobs.OpStop, jobs.OpRestart, jobs.OpInstall, jobs.OpPassword:
-		return s.Operations().Run(ctx, a, j.target())
-	}
-	return jobs.Permanent(fmt.Errorf("lease job: unknown operation %q", a.Op))
 }
 
 // provision delivers a lease: it installs the order's system on the

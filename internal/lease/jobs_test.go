@@ -1,7 +1,6 @@
 package lease_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -20,7 +19,7 @@ func (s *shop) service() *lease.Service {
 
 func (s *shop) do(t *testing.T, id int64, op string, final bool) error {
 	t.Helper()
-	return s.service().Do(context.Background(), jobs.Args{Business: "lease", OrderID: id, Op: op}, 1, final)
+	return apitest.Do(s.service().Jobs(), "lease", id, op, final)
 }
 
 // useDriver puts the example line on another driver.
@@ -39,25 +38,25 @@ func TestProvisioningOnTheSimulatorDeliversTheMachine(t *testing.T) {
 	s.buy(t, r, "P-1", `{}`).Into(t, &c)
 	s.SetNow(apitest.At("2026-01-01 00:05:00"))
 
-	require.NoError(t, s.do(t, c.IDs[0], jobs.OpProvision, false))
+	require.NoError(t, s.do(t, c.IDs[0], jobs.KindProvision, false))
 	o := s.order(t, r, c.IDs[0])
 	require.EqualValues(t, 1, o["order_status"])
 	require.EqualValues(t, 1, o["run_status"])
 	require.Equal(t, "2026-01-01 00:05:00", o["start_time"])
-	require.NoError(t, s.do(t, c.IDs[0], jobs.OpProvision, false), "a repeated job changes nothing")
+	require.NoError(t, s.do(t, c.IDs[0], jobs.KindProvision, false), "a repeated job changes nothing")
 
 	// Expired, locked, renewed, unlocked.
 	s.Exec(t, `UPDATE lease_orders SET order_status = 3 WHERE id = $1`, c.IDs[0])
-	require.NoError(t, s.do(t, c.IDs[0], jobs.OpLock, false))
+	require.NoError(t, s.do(t, c.IDs[0], jobs.KindLock, false))
 	require.EqualValues(t, -2, s.order(t, r, c.IDs[0])["run_status"])
 	s.Exec(t, `UPDATE lease_orders SET order_status = 1 WHERE id = $1`, c.IDs[0])
-	require.NoError(t, s.do(t, c.IDs[0], jobs.OpUnlock, false))
+	require.NoError(t, s.do(t, c.IDs[0], jobs.KindUnlock, false))
 	require.EqualValues(t, 1, s.order(t, r, c.IDs[0])["run_status"])
 
 	// Recycled by the lifecycle: the destroy job powers it off and frees it.
 	s.Exec(t, `UPDATE lease_orders SET order_status = -1 WHERE id = $1`, c.IDs[0])
 	require.Equal(t, 2, s.free(t))
-	require.NoError(t, s.do(t, c.IDs[0], jobs.OpDestroy, false))
+	require.NoError(t, s.do(t, c.IDs[0], jobs.KindDestroy, false))
 	require.Equal(t, 3, s.free(t))
 	s.Verify(t)
 }
@@ -72,7 +71,7 @@ func TestAProvisioningTheProviderRejectsIsRefundedAndFreesTheMachine(t *testing.
 	s.buy(t, r, "P-BAD", `{}`).Into(t, &c)
 	require.Equal(t, "1450.00", s.Balance(t, r))
 
-	require.Error(t, s.do(t, c.IDs[0], jobs.OpProvision, false))
+	require.Error(t, s.do(t, c.IDs[0], jobs.KindProvision, false))
 	require.EqualValues(t, -2, s.order(t, r, c.IDs[0])["order_status"])
 	require.Contains(t, s.text(t, `SELECT status_reason FROM lease_orders WHERE id = $1`, c.IDs[0]), "provisioning failed")
 	require.Equal(t, "2000.00", s.Balance(t, r), "refunded in full")
@@ -87,9 +86,9 @@ func TestAProvisioningFailingOnItsLastAttemptEndsThePurchase(t *testing.T) {
 	r := s.NewReseller(t, "2000")
 	var c apitest.Created
 	s.buy(t, r, "P-LAST", `{}`).Into(t, &c)
-	require.Error(t, s.do(t, c.IDs[0], jobs.OpProvision, false))
+	require.Error(t, s.do(t, c.IDs[0], jobs.KindProvision, false))
 	require.EqualValues(t, 0, s.order(t, r, c.IDs[0])["order_status"], "retried")
-	require.Error(t, s.do(t, c.IDs[0], jobs.OpProvision, true))
+	require.Error(t, s.do(t, c.IDs[0], jobs.KindProvision, true))
 	require.EqualValues(t, -2, s.order(t, r, c.IDs[0])["order_status"])
 	require.Equal(t, "2000.00", s.Balance(t, r))
 	require.Equal(t, 3, s.free(t))
@@ -104,7 +103,7 @@ func TestProvisioningOnTheManualDriverAsksStaffToInstall(t *testing.T) {
 	var c apitest.Created
 	s.buy(t, r, "P-MAN", `{}`).Into(t, &c)
 	for range 2 { // a retried job records its task once
-		require.NoError(t, s.do(t, c.IDs[0], jobs.OpProvision, false))
+		require.NoError(t, s.do(t, c.IDs[0], jobs.KindProvision, false))
 	}
 	require.EqualValues(t, 0, s.order(t, r, c.IDs[0])["order_status"], "开通中 until staff deliver it")
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease'
@@ -119,7 +118,7 @@ func TestProvisioningOnTheManualDriverAsksStaffToInstall(t *testing.T) {
 
 	// A resize is staff's work too, recorded once however often the job runs.
 	for range 2 {
-		require.NoError(t, s.do(t, c.IDs[0], jobs.OpResize, false))
+		require.NoError(t, s.do(t, c.IDs[0], jobs.KindResize, false))
 	}
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease'
 		AND order_id = $1 AND kind = 'resize'`, c.IDs[0]))

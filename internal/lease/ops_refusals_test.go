@@ -122,12 +122,11 @@ func TestLeaseJobParametersCarryNoClearPassword(t *testing.T) {
 	var args map[string]any
 	var text string
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT args, args::text FROM river_job
-		WHERE args->>'op' = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args, &text))
+		WHERE kind = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args, &text))
 	require.NotContains(t, text, "Reinstall#2026")
-	params := args["params"].(map[string]any)
-	require.Equal(t, "客户要求重装", params["reason"], "the reason is kept for the operator")
-	require.Equal(t, "23543", params["port"], "the system's port by default")
-	require.Equal(t, "all", params["partition"])
+	require.Equal(t, "客户要求重装", args["reason"], "the reason is kept for the operator")
+	require.EqualValues(t, 23543, args["port"], "the system's port by default")
+	require.Equal(t, "all", args["partition"])
 	after := s.state(t, id)
 	require.Equal(t, 2, after.Act)
 	require.Equal(t, before.Password, after.Password, "the order keeps its password until the job has set the new one")

@@ -50,7 +50,7 @@ func (s *shop) attempt(svc *lease.Service, id int64, op string, n int) error {
 	if svc == nil {
 		svc = s.service()
 	}
-	return apitest.Attempt(s.DB, svc, "lease", id, op, n)
+	return apitest.Attempt(s.DB, svc.Jobs(), "lease", id, op, n)
 }
 
 // installable lets Windows be installed on the example line too.
@@ -157,9 +157,9 @@ func TestLeasePowerOnAnIPMILineGoesThroughTheMachinesBMC(t *testing.T) {
 		on         bool
 		call       string
 	}{
-		{"lease_stop", jobs.OpStop, -1, false, "soft"},
-		{"lease_start", jobs.OpStart, 1, true, "up"},
-		{"lease_restart", jobs.OpRestart, 1, true, "cycle"},
+		{"lease_stop", jobs.KindStop, -1, false, "soft"},
+		{"lease_start", jobs.KindStart, 1, true, "up"},
+		{"lease_restart", jobs.KindRestart, 1, true, "cycle"},
 	} {
 		s.Call(t, r, step.action, id).OK(t)
 		require.NoError(t, s.attempt(nil, id, step.op, 1), step.action)
@@ -175,14 +175,14 @@ func TestLeasePowerOnAnIPMILineGoesThroughTheMachinesBMC(t *testing.T) {
 	// the order unchanged but for the reason kept for the operator.
 	before := s.state(t, id)
 	s.Call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026").OK(t)
-	err := s.attempt(nil, id, jobs.OpInstall, 1)
+	err := s.attempt(nil, id, jobs.KindInstall, 1)
 	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrUnsupported)
 	require.EqualValues(t, 0, s.order(t, r, id)["act_status"])
 	require.Contains(t, s.reason(t, id), "install failed")
 	require.Contains(t, s.reason(t, id), "not supported")
 	s.Call(t, r, "lease_setpsw", id, "password", "Changed#2026").OK(t)
-	require.ErrorIs(t, s.attempt(nil, id, jobs.OpPassword, 1), provider.ErrUnsupported)
+	require.ErrorIs(t, s.attempt(nil, id, jobs.KindPassword, 1), provider.ErrUnsupported)
 	require.Contains(t, s.reason(t, id), "password failed")
 	after := s.state(t, id)
 	require.Equal(t, before.Password, after.Password)
@@ -203,9 +203,9 @@ func TestLeaseOperationsOnTheManualDriverBecomeTasks(t *testing.T) {
 	id := c.IDs[0]
 	s.Activate(t, "lease", id)
 	s.Call(t, r, "lease_restart", id).OK(t)
-	require.NoError(t, s.attempt(nil, id, jobs.OpRestart, 1))
+	require.NoError(t, s.attempt(nil, id, jobs.KindRestart, 1))
 	s.Call(t, r, "lease_install", id, "systemID", systemGUID, "password", "Reinstall#2026", "port", "2222").OK(t)
-	require.NoError(t, s.attempt(nil, id, jobs.OpInstall, 1))
+	require.NoError(t, s.attempt(nil, id, jobs.KindInstall, 1))
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease' AND order_id = $1
 		AND kind = 'restart' AND payload->>'machine_id' = $2`, id, firstMachine))
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'lease' AND order_id = $1

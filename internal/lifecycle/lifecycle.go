@@ -187,7 +187,7 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b orderflow.Business
 		updated_at = now() WHERE id = $1`, id, o.endTime); err != nil {
 		return nil, fmt.Errorf("lifecycle: expire %s order %d: %w", b.Name, id, err)
 	}
-	if err := s.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: id, Op: jobs.OpLock}); err != nil {
+	if err := s.Jobs.Insert(ctx, tx, jobs.Lock{Order: jobs.Order{Business: b.Name, OrderID: id}}); err != nil {
 		return nil, err
 	}
 	return append(actions, Action{Business: b.Name, OrderID: id, Action: "expire"}), nil
@@ -204,7 +204,7 @@ func (s *Sweeper) recycle(ctx context.Context, tx pgx.Tx, b orderflow.Business, 
 	if tag.RowsAffected() == 0 {
 		return nil, nil
 	}
-	if err := s.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: id, Op: jobs.OpDestroy}); err != nil {
+	if err := s.Jobs.Insert(ctx, tx, jobs.Destroy{Order: jobs.Order{Business: b.Name, OrderID: id}}); err != nil {
 		return nil, err
 	}
 	return []Action{{Business: b.Name, OrderID: id, Action: "recycle"}}, nil

@@ -2,7 +2,6 @@ package orderflow
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -62,10 +61,10 @@ func readOperation(ctx context.Context, q postgres.Querier, b Business, reseller
 // the caller's order named by guid, in one transaction: it locks the order,
 // answers 业务状态异常 unless it is 正常 and 有操作正在进行中 while another
 // operation runs (act_status not 0), runs check (may be nil) on the locked
-// order, sets act_status to act and writes the job. The job's handler
-// clears act_status with FinishOperation.
-func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, b Business, act int, op string,
-	params map[string]string, check func(ctx context.Context, tx pgx.Tx, o Operation) error) error {
+// order, sets act_status to act and writes the job job makes for the order.
+// The job's handler clears act_status with FinishOperation.
+func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, b Business, act int,
+	job func(jobs.Order) jobs.Args, check func(ctx context.Context, tx pgx.Tx, o Operation) error) error {
 	id, err := req.Params.OrderID()
 	if err != nil {
 		return err
@@ -90,7 +89,7 @@ func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, b Bu
 			WHERE id = $1`, o.ID, act); err != nil {
 			return fmt.Errorf("orderflow.StartOperation: %w", err)
 		}
-		return e.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: o.ID, Op: op, Params: params})
+		return e.Jobs.Insert(ctx, tx, job(jobs.Order{Business: b.Name, OrderID: o.ID}))
 	})
 }
 
@@ -105,24 +104,20 @@ func (e *Engine) FinishOperation(ctx context.Context, b Business, orderID int64,
 	return nil
 }
 
-// SealForJob seals a password for a job's parameters (base64 of the sealed
-// bytes): a job row never holds a password in clear.
-func (e *Engine) SealForJob(password string) string {
-	return base64.StdEncoding.EncodeToString(e.Box.SealString(password))
-}
+// SealForJob seals a password for a job's args: a job row never holds a
+// password in clear.
+func (e *Engine) SealForJob(password string) []byte { return e.Box.SealString(password) }
 
-// JobPassword opens the password a job of business carries (SealForJob)
-// and returns it with its sealed bytes, for the order once the provider has
-// taken it. It returns an error wrapping ErrBroken when the parameter is
-// missing or does not open.
-func (e *Engine) JobPassword(b Business, a jobs.Args) (string, []byte, error) {
-	sealed, err := base64.StdEncoding.DecodeString(a.Params["password"])
-	if err != nil || len(sealed) == 0 {
-		return "", nil, fmt.Errorf("%s order %d: %s: no sealed password: %w", b.Name, a.OrderID, a.Op, ErrBroken)
+// JobPassword opens the password sealed a job of order id of b carries
+// (SealForJob). It returns an error wrapping ErrBroken when there is none
+// or it does not open.
+func (e *Engine) JobPassword(b Business, id int64, sealed []byte) (string, error) {
+	if len(sealed) == 0 {
+		return "", fmt.Errorf("%s order %d: no sealed password: %w", b.Name, id, ErrBroken)
 	}
 	password, err := e.Box.OpenString(sealed)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s order %d: %s: password: %w: %w", b.Name, a.OrderID, a.Op, ErrBroken, err)
+		return "", fmt.Errorf("%s order %d: password: %w: %w", b.Name, id, ErrBroken, err)
 	}
-	return password, sealed, nil
+	return password, nil
 }

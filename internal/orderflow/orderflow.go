@@ -160,7 +160,7 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 			// Jobs go in before the charge: the charge locks the account
 			// row until the commit, so it comes last.
 			for _, id := range ids {
-				if err := e.Jobs.Insert(ctx, tx, jobs.Args{Business: plan.Business.Name, OrderID: id, Op: jobs.OpProvision}); err != nil {
+				if err := e.Jobs.Insert(ctx, tx, jobs.Provision{Order: jobs.Order{Business: plan.Business.Name, OrderID: id}}); err != nil {
 					return nil, err
 				}
 			}

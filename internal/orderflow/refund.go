@@ -61,7 +61,7 @@ func (e *Engine) Refund(ctx context.Context, tx pgx.Tx, r Refundable, now time.T
 	if err != nil {
 		return RefundAnswer{}, err
 	}
-	if err := e.Jobs.Insert(ctx, tx, jobs.Args{Business: r.Business, OrderID: r.OrderID, Op: jobs.OpDestroy}); err != nil {
+	if err := e.Jobs.Insert(ctx, tx, jobs.Destroy{Order: jobs.Order{Business: r.Business, OrderID: r.OrderID}}); err != nil {
 		return RefundAnswer{}, err
 	}
 	return RefundAnswer{ID: r.OrderID, Amount: apitype.Money{Decimal: amount}, Balance: acct.Balance}, nil

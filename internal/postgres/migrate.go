@@ -140,6 +140,20 @@ func MigrateDown(ctx context.Context, db *DB, n int) error {
 	return nil
 }
 
+// MigrateTo moves the schema to version, up or down (for tests of a
+// migration's data changes).
+func MigrateTo(ctx context.Context, db *DB, version uint) error {
+	m, err := newMigrator(db)
+	if err != nil {
+		return err
+	}
+	defer closeMigrator(m)
+	if err := m.Migrate(version); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("postgres.MigrateTo %d: %w", version, err)
+	}
+	return nil
+}
+
 // Version returns the database's schema version and whether a migration
 // failed half-way (dirty). A database never migrated is version 0.
 func Version(ctx context.Context, db *DB) (version uint, dirty bool, err error) {

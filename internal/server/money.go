@@ -75,7 +75,7 @@ func (s *Service) extend(ctx context.Context, tx pgx.Tx, o held, end time.Time, 
 		return err
 	}
 	if o.Status == orderflow.OrderExpired {
-		return s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpUnlock})
+		return s.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: business.Name, OrderID: o.ID}})
 	}
 	return nil
 }
@@ -144,7 +144,7 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			next.Defense, joinDisks(next.Disks), pricing.RoundCharge(newM)); err != nil {
 			return nil, err
 		}
-		if err := s.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: business.Name, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
+		if err := s.Engine.Jobs.Insert(ctx, tx, jobs.Resize{Order: jobs.Order{Business: business.Name, OrderID: o.ID}}); err != nil {
 			return nil, err
 		}
 		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil

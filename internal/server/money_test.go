@@ -63,7 +63,7 @@ func TestBuyingTheWorkedExampleCharges270(t *testing.T) {
 	require.Equal(t, "2026-02-01 00:00:00", order["endTime"])
 	require.Len(t, order["loginPassword"], 16, "a password is generated when none is given")
 	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM river_job WHERE args->>'business' = 'server'
-		AND (args->>'order_id')::bigint = $1 AND args->>'op' = 'provision'`, c.IDs[0]))
+		AND (args->>'order_id')::bigint = $1 AND kind = 'provision'`, c.IDs[0]))
 	s.Verify(t)
 }
 

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,17 +33,20 @@ import (
 // answer 未找到产品记录, 业务状态异常 (not 正常: 开通中, 已过期 and locked,
 // ...) or 有操作正在进行中 and change nothing then.
 func (s *Service) Start(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActStarting, jobs.OpStart, nil, nil)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActStarting,
+		func(o jobs.Order) jobs.Args { return jobs.Start{Order: o} }, nil)
 }
 
 // Stop: see Start.
 func (s *Service) Stop(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActStopping, jobs.OpStop, nil, nil)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActStopping,
+		func(o jobs.Order) jobs.Args { return jobs.Stop{Order: o} }, nil)
 }
 
 // Restart: see Start.
 func (s *Service) Restart(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActRestarting, jobs.OpRestart, nil, nil)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActRestarting,
+		func(o jobs.Order) jobs.Args { return jobs.Restart{Order: o} }, nil)
 }
 
 // Install serves server_install (document 五.9): systemID must be enabled,
@@ -64,8 +66,9 @@ func (s *Service) Install(ctx context.Context, req *dispatch.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	params := map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "password": s.Engine.SealForJob(password)}
-	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActReinstall, jobs.OpInstall, params,
+	sealed := s.Engine.SealForJob(password)
+	return nil, s.Engine.StartOperation(ctx, req, business, orderflow.ServerActReinstall,
+		func(o jobs.Order) jobs.Args { return jobs.Install{Order: o, SystemID: sys.ID, Password: sealed} },
 		func(ctx context.Context, tx pgx.Tx, o orderflow.Operation) error {
 			var cpu, ram int
 			var zone string
@@ -85,15 +88,18 @@ func (s *Service) Install(ctx context.Context, req *dispatch.Request) (any, erro
 // at rest). A provider without console passwords ends the job with
 // actStatus 0 and the reason kept for the operator.
 func (s *Service) SetPassword(ctx context.Context, req *dispatch.Request) (any, error) {
-	return s.passwordJob(ctx, req, orderflow.ServerActPassword, jobs.OpPassword)
+	return s.passwordJob(ctx, req, orderflow.ServerActPassword,
+		func(o jobs.Order, sealed []byte) jobs.Args { return jobs.Password{Order: o, Password: sealed} })
 }
 
 // SetVNCPassword: see SetPassword.
 func (s *Service) SetVNCPassword(ctx context.Context, req *dispatch.Request) (any, error) {
-	return s.passwordJob(ctx, req, orderflow.ServerActVNCPassword, jobs.OpVNCPassword)
+	return s.passwordJob(ctx, req, orderflow.ServerActVNCPassword,
+		func(o jobs.Order, sealed []byte) jobs.Args { return jobs.VNCPassword{Order: o, Password: sealed} })
 }
 
-func (s *Service) passwordJob(ctx context.Context, req *dispatch.Request, act int, op string) (any, error) {
+func (s *Service) passwordJob(ctx context.Context, req *dispatch.Request, act int,
+	job func(o jobs.Order, sealed []byte) jobs.Args) (any, error) {
 	if _, err := req.Params.OrderID(); err != nil {
 		return nil, err
 	}
@@ -101,8 +107,9 @@ func (s *Service) passwordJob(ctx context.Context, req *dispatch.Request, act in
 	if err != nil {
 		return nil, err
 	}
-	return nil, s.Engine.StartOperation(ctx, req, business, act, op,
-		map[string]string{"password": s.Engine.SealForJob(password)}, nil)
+	sealed := s.Engine.SealForJob(password)
+	return nil, s.Engine.StartOperation(ctx, req, business, act,
+		func(o jobs.Order) jobs.Args { return job(o, sealed) }, nil)
 }
 
 // Console serves server_getvncurl (document 五.12): a short-lived console

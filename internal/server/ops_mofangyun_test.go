@@ -145,7 +145,7 @@ func newFaultShop(t *testing.T) *faultShop {
 
 // attempt runs attempt n of the job op on order id.
 func (s *faultShop) attempt(id int64, op string, n int) error {
-	return apitest.Attempt(s.DB, s.jobs, "server", id, op, n)
+	return apitest.Attempt(s.DB, s.jobs.Jobs(), "server", id, op, n)
 }
 
 // bought buys a server and returns its id, provisioned unless the test
@@ -156,7 +156,7 @@ func (s *faultShop) bought(t *testing.T, orderNo string, provision bool) int64 {
 	s.Post(t, s.r.Form("create_order", "obj_type", "create_server", "order_id", orderNo, "line_guid", lineGUID,
 		"system_guid", systemGUID, "content", example)).Into(t, &c)
 	if provision {
-		require.NoError(t, s.attempt(c.IDs[0], jobs.OpProvision, 1))
+		require.NoError(t, s.attempt(c.IDs[0], jobs.KindProvision, 1))
 		require.EqualValues(t, 1, getServer(t, s.Env, s.r, c.IDs[0])["orderStatus"])
 	}
 	return c.IDs[0]
@@ -171,21 +171,21 @@ func TestAnOperationRetriesThroughProviderErrorsAndGarbage(t *testing.T) {
 	s.Env.Call(t, s.r, "server_stop", id).OK(t)
 	s.fake.FailNext(3, http.StatusInternalServerError)
 	for n := 1; n <= 3; n++ {
-		apitest.RequireRetried(t, s.attempt(id, jobs.OpStop, n))
+		apitest.RequireRetried(t, s.attempt(id, jobs.KindStop, n))
 		order := getServer(t, s.Env, s.r, id)
 		require.EqualValues(t, 4, order["actStatus"], "still stopping after attempt %d", n)
 		require.EqualValues(t, 1, order["runStatus"])
 	}
-	require.NoError(t, s.attempt(id, jobs.OpStop, 4))
+	require.NoError(t, s.attempt(id, jobs.KindStop, 4))
 	waitForOperation(t, s.Env, s.r, id, -1)
 	require.Equal(t, "off", cloudOf(t, s.fake, ref).Status)
 
 	s.Env.Call(t, s.r, "server_start", id).OK(t)
 	s.fake.GarbageNext(2)
-	apitest.RequireRetried(t, s.attempt(id, jobs.OpStart, 1))
-	apitest.RequireRetried(t, s.attempt(id, jobs.OpStart, 2))
+	apitest.RequireRetried(t, s.attempt(id, jobs.KindStart, 1))
+	apitest.RequireRetried(t, s.attempt(id, jobs.KindStart, 2))
 	require.EqualValues(t, 3, getServer(t, s.Env, s.r, id)["actStatus"])
-	require.NoError(t, s.attempt(id, jobs.OpStart, 3))
+	require.NoError(t, s.attempt(id, jobs.KindStart, 3))
 	waitForOperation(t, s.Env, s.r, id, 1)
 	require.Equal(t, "on", cloudOf(t, s.fake, ref).Status)
 	require.Empty(t, statusReason(t, s.Env, id))
@@ -199,9 +199,9 @@ func TestAnOperationThatTimesOutToTheLastAttemptEndsWithItsReasonKept(t *testing
 
 	s.Env.Call(t, s.r, "server_setpsw", id, "password", "Changed#2026").OK(t)
 	s.fake.SetDelay(2 * time.Second)
-	apitest.RequireRetried(t, s.attempt(id, jobs.OpPassword, 1))
+	apitest.RequireRetried(t, s.attempt(id, jobs.KindPassword, 1))
 	require.EqualValues(t, 7, getServer(t, s.Env, s.r, id)["actStatus"])
-	err := s.attempt(id, jobs.OpPassword, jobs.MaxAttempts)
+	err := s.attempt(id, jobs.KindPassword, jobs.MaxAttempts)
 	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrUnavailable)
 	s.fake.SetDelay(0)
@@ -221,9 +221,9 @@ func TestAProvisioningThatFinallyFailsIsRefundedAndDeleted(t *testing.T) {
 	id := s.bought(t, "DOOMED-1", false)
 	require.Equal(t, "730.00", s.balanceOf(t))
 	s.fake.FailNext(2, http.StatusBadGateway)
-	apitest.RequireRetried(t, s.attempt(id, jobs.OpProvision, 1))
+	apitest.RequireRetried(t, s.attempt(id, jobs.KindProvision, 1))
 	require.EqualValues(t, 0, getServer(t, s.Env, s.r, id)["orderStatus"], "开通中 while it may pass")
-	apitest.RequireGivenUp(t, s.attempt(id, jobs.OpProvision, jobs.MaxAttempts))
+	apitest.RequireGivenUp(t, s.attempt(id, jobs.KindProvision, jobs.MaxAttempts))
 
 	order := getServer(t, s.Env, s.r, id)
 	require.EqualValues(t, -2, order["orderStatus"])
@@ -264,7 +264,7 @@ func TestAnOperationOnAServerTheProviderLostEndsAtOnce(t *testing.T) {
 	require.NoError(t, vms.DeleteVM(context.Background(), providerRef(t, s.DB, id)))
 
 	s.Env.Call(t, s.r, "server_restart", id).OK(t)
-	err = s.attempt(id, jobs.OpRestart, 1)
+	err = s.attempt(id, jobs.KindRestart, 1)
 	apitest.RequireGivenUp(t, err)
 	require.ErrorIs(t, err, provider.ErrNotFound)
 	require.EqualValues(t, 0, getServer(t, s.Env, s.r, id)["actStatus"])
@@ -278,11 +278,11 @@ func TestAnOperationOnAnOrderRefundedMeanwhileDoesNothing(t *testing.T) {
 	ref := providerRef(t, s.DB, id)
 	s.Env.Call(t, s.r, "server_stop", id).OK(t)
 	s.Env.Call(t, s.r, "server_refund", id).OK(t)
-	require.NoError(t, s.attempt(id, jobs.OpStop, 1))
+	require.NoError(t, s.attempt(id, jobs.KindStop, 1))
 	order := getServer(t, s.Env, s.r, id)
 	require.EqualValues(t, -2, order["orderStatus"])
 	require.EqualValues(t, 0, order["actStatus"])
 	require.Equal(t, "on", cloudOf(t, s.fake, ref).Status, "not switched off: its destroy job removes it")
-	require.NoError(t, s.attempt(id, jobs.OpDestroy, 1))
+	require.NoError(t, s.attempt(id, jobs.KindDestroy, 1))
 	require.Zero(t, s.fake.CloudCount())
 }

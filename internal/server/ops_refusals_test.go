@@ -98,8 +98,8 @@ func TestASecondOperationWhileOneRunsIsRefused(t *testing.T) {
 	running := s.state(t, id)
 	require.Equal(t, 4, running.Act)
 	require.Equal(t, 2, running.Jobs, "provision and stop")
-	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM river_job WHERE args->>'op' = 'stop'
-		AND (args->>'order_id')::bigint = $1 AND args->'params' IS NULL`, id))
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'stop'
+		AND (args->>'order_id')::bigint = $1 AND args - 'business' - 'order_id' = '{}'`, id))
 	for _, op := range jobOperations {
 		s.Env.Call(t, r, op.action, id, op.kv...).Fails(t, "有操作正在进行中")
 	}
@@ -115,7 +115,7 @@ func TestJobParametersCarryNoClearPassword(t *testing.T) {
 	s.Env.Call(t, r, "server_install", id, "systemID", centOS, "password", "Reinstall#2026").OK(t)
 	var args string
 	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT args::text FROM river_job
-		WHERE args->>'op' = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args))
+		WHERE kind = 'install' AND (args->>'order_id')::bigint = $1`, id).Scan(&args))
 	require.NotContains(t, args, "Reinstall#2026")
 	after := s.state(t, id)
 	require.Equal(t, 6, after.Act)

@@ -115,7 +115,7 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 			return nil, fmt.Errorf("%s renew %d: %w", m.Business.Name, o.ID, err)
 		}
 		if o.Status == orderflow.OrderExpired { // reinstated: its job starts the machine again
-			if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.Name, OrderID: o.ID, Op: jobs.OpUnlock}); err != nil {
+			if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: m.Business.Name, OrderID: o.ID}}); err != nil {
 				return nil, err
 			}
 		}
@@ -183,7 +183,7 @@ func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) 
 			WHERE id = $1`, o.ID, next.Bandwidth, next.Defense, next.IPNum, pricing.RoundCharge(newM), clientUser); err != nil {
 			return nil, fmt.Errorf("%s upgrade %d: %w", m.Business.Name, o.ID, err)
 		}
-		if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: m.Business.Name, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
+		if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Resize{Order: jobs.Order{Business: m.Business.Name, OrderID: o.ID}}); err != nil {
 			return nil, err
 		}
 		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil

@@ -51,17 +51,20 @@ type Operations struct {
 // writes its power job. They answer 未找到产品记录, 业务状态异常 (not 正常)
 // or 有操作正在进行中 and change nothing then.
 func (o Operations) Start(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActStarting, jobs.OpStart, nil, nil)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActStarting,
+		func(o jobs.Order) jobs.Args { return jobs.Start{Order: o} }, nil)
 }
 
 // Stop: see Start.
 func (o Operations) Stop(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActStopping, jobs.OpStop, nil, nil)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActStopping,
+		func(o jobs.Order) jobs.Args { return jobs.Stop{Order: o} }, nil)
 }
 
 // Restart: see Start.
 func (o Operations) Restart(ctx context.Context, req *dispatch.Request) (any, error) {
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActRestarting, jobs.OpRestart, nil, nil)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActRestarting,
+		func(o jobs.Order) jobs.Args { return jobs.Restart{Order: o} }, nil)
 }
 
 // Install serves lease_install and idc_install (document 六.10, 托管 25): systemID must be
@@ -79,7 +82,7 @@ func (o Operations) Install(ctx context.Context, req *dispatch.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	params, err := readInstall(req.Params, sys)
+	job, err := readInstall(req.Params, sys)
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +90,9 @@ func (o Operations) Install(ctx context.Context, req *dispatch.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	params["password"] = o.Engine.SealForJob(password)
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActReinstall, jobs.OpInstall, params,
+	job.Password = o.Engine.SealForJob(password)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActReinstall,
+		func(order jobs.Order) jobs.Args { job.Order = order; return job },
 		func(ctx context.Context, tx pgx.Tx, op orderflow.Operation) error {
 			zone, cpu, ram, err := o.Fit(ctx, tx, op.ID)
 			if err != nil {
@@ -111,43 +115,42 @@ const (
 )
 
 // readInstall reads lease_install's and idc_install's parameters besides
-// guid, systemID and password into a job's parameters: system_id, port
+// guid, systemID and password into an install job: its system, port
 // (1 to 65535; absent or empty: the system's port), partition
 // (system_partition, see partitions), partition_size (system_partition_
 // size in GB: absent, empty or 0 leaves the driver's default, else at
 // least the system's system_harddisk) and reason (install_reason, at most
 // 255 characters, kept for the operator in the job). It answers 参数错误:
 // <name> <why> for a value outside these.
-func readInstall(p dispatch.Params, sys orderflow.System) (map[string]string, error) {
+func readInstall(p dispatch.Params, sys orderflow.System) (jobs.Install, error) {
 	port, err := readPort(p, sys.Port)
 	if err != nil {
-		return nil, err
+		return jobs.Install{}, err
 	}
 	partText, err := p.Text("system_partition")
 	if err != nil {
-		return nil, err
+		return jobs.Install{}, err
 	}
 	part, ok := partitions[strings.ToLower(strings.TrimSpace(partText))]
 	if !ok {
-		return nil, dispatch.ParamError("system_partition", "应为all(全盘)或first(第一分区)")
+		return jobs.Install{}, dispatch.ParamError("system_partition", "应为all(全盘)或first(第一分区)")
 	}
 	size, err := p.IntIn("system_partition_size", 0, 0, maxPartitionGB)
 	if err != nil {
-		return nil, err
+		return jobs.Install{}, err
 	}
 	if size > 0 && size < int64(sys.SystemHarddisk) {
-		return nil, dispatch.ParamError("system_partition_size", fmt.Sprintf("不能小于系统要求的%dGB", sys.SystemHarddisk))
+		return jobs.Install{}, dispatch.ParamError("system_partition_size", fmt.Sprintf("不能小于系统要求的%dGB", sys.SystemHarddisk))
 	}
 	reason, err := p.Text("install_reason")
 	if err != nil {
-		return nil, err
+		return jobs.Install{}, err
 	}
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > maxReason {
-		return nil, dispatch.ParamError("install_reason", fmt.Sprintf("长度不能超过%d个字符", maxReason))
+		return jobs.Install{}, dispatch.ParamError("install_reason", fmt.Sprintf("长度不能超过%d个字符", maxReason))
 	}
-	return map[string]string{"system_id": strconv.FormatInt(sys.ID, 10), "port": strconv.Itoa(port),
-		"partition": part, "partition_size": strconv.FormatInt(size, 10), "reason": reason}, nil
+	return jobs.Install{SystemID: sys.ID, Port: port, Partition: part, PartitionSize: int(size), Reason: reason}, nil
 }
 
 // readPort reads port: 1 to 65535, or the system's port (systemPort, 0
@@ -200,8 +203,9 @@ func (o Operations) SetPassword(ctx context.Context, req *dispatch.Request) (any
 	if err != nil {
 		return nil, err
 	}
-	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActPassword, jobs.OpPassword,
-		map[string]string{"password": o.Engine.SealForJob(password)}, nil)
+	sealed := o.Engine.SealForJob(password)
+	return nil, o.Engine.StartOperation(ctx, req, o.Business, orderflow.MachineActPassword,
+		func(order jobs.Order) jobs.Args { return jobs.Password{Order: order, Password: sealed} }, nil)
 }
 
 // Console serves lease_getvncurl and idc_getvncurl (document 六.14, 托管 30): a short-lived

@@ -13,52 +13,73 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
 
-// The job side of Operations: what a power, reinstall or password job does
-// once the job runner hands it over (the handler's Do turns the outcome
-// into a retry or an end with orderflow.Engine.JobOutcome).
+// StartJob, StopJob and RestartJob switch the power of the order's machine
+// (lease_start ... idc_restart) and finish the operation with the run
+// status they leave; InstallJob reinstalls it and PasswordJob sets its root
+// password, each then recording what the order now has. An order that is
+// no longer 正常 (refunded, expired or recycled since) is finished with
+// nothing done. Power goes through MachineDriver (IPMI for a target with
+// PowerByBMC), the rest through the line's driver. Each ends as
+// orderflow.Engine.OperationOutcome says, the cause being
+// orderflow.ErrBroken for parameters that cannot serve, the driver's error
+// (provider.ErrNotFound for a machine the provider lost,
+// provider.ErrUnsupported for a driver that cannot), or the database's.
+func (o Operations) StartJob(ctx context.Context, a jobs.Start, final bool) error {
+	return o.powerJob(ctx, a.OrderID, a.Kind(), final, provider.PowerOn, orderflow.RunRunning)
+}
 
-// powerOps are the power actions of b_start, b_stop and b_restart.
-var powerOps = map[string]provider.PowerOp{jobs.OpStart: provider.PowerOn, jobs.OpStop: provider.PowerOff,
-	jobs.OpRestart: provider.Reboot}
+// StopJob: see StartJob.
+func (o Operations) StopJob(ctx context.Context, a jobs.Stop, final bool) error {
+	return o.powerJob(ctx, a.OrderID, a.Kind(), final, provider.PowerOff, orderflow.RunStopped)
+}
 
-// operationRun is the run status each operation leaves its machine in (0:
-// unchanged).
-var operationRun = map[string]int{jobs.OpStart: orderflow.RunRunning, jobs.OpStop: orderflow.RunStopped,
-	jobs.OpRestart: orderflow.RunRunning, jobs.OpInstall: orderflow.RunRunning,
-	jobs.OpPassword: orderflow.RunKeep}
+// RestartJob: see StartJob.
+func (o Operations) RestartJob(ctx context.Context, a jobs.Restart, final bool) error {
+	return o.powerJob(ctx, a.OrderID, a.Kind(), final, provider.Reboot, orderflow.RunRunning)
+}
 
-// Run carries out operation job a (start, stop, restart, install,
-// password) on t, the machine of order a.OrderID, and finishes it:
-// act_status back to 0 with the run status it leaves and, for a reinstall
-// or a password, what the order now has. An order that is no longer 正常
-// (refunded, expired or recycled since) is finished with nothing done.
-// Power goes through MachineDriver (IPMI for a target with PowerByBMC),
-// the rest through the line's driver. It returns orderflow.ErrBroken for
-// parameters that cannot serve, the driver's error (provider.ErrNotFound
-// for a machine the provider lost, provider.ErrUnsupported for a driver
-// that cannot), or the database's.
-func (o Operations) Run(ctx context.Context, a jobs.Args, t Target) error {
-	b := o.Business.Name
-	if t.Status != orderflow.OrderActive {
-		return o.Engine.FinishOperation(ctx, o.Business, a.OrderID, orderflow.RunKeep)
-	}
-	powerOp, isPower := powerOps[a.Op]
-	drv, err := MachineDriver(ctx, o.Engine, o.Business, t, isPower)
-	if err != nil {
-		return err
-	}
-	switch {
-	case isPower:
-		if err := drv.PowerMachine(ctx, t.Machine, powerOp); err != nil {
-			return fmt.Errorf("%s order %d: %s: %w", b, a.OrderID, a.Op, err)
-		}
-		return o.Engine.FinishOperation(ctx, o.Business, a.OrderID, operationRun[a.Op])
-	case a.Op == jobs.OpInstall:
+// InstallJob: see StartJob.
+func (o Operations) InstallJob(ctx context.Context, a jobs.Install, final bool) error {
+	return o.operate(ctx, a.OrderID, a.Kind(), final, false, func(drv provider.BareMetalDriver, t Target) error {
 		return o.reinstall(ctx, drv, a, t.Machine)
-	case a.Op == jobs.OpPassword:
+	})
+}
+
+// PasswordJob: see StartJob.
+func (o Operations) PasswordJob(ctx context.Context, a jobs.Password, final bool) error {
+	return o.operate(ctx, a.OrderID, a.Kind(), final, false, func(drv provider.BareMetalDriver, t Target) error {
 		return o.changePassword(ctx, drv, a, t.Machine)
-	}
-	return fmt.Errorf("%s job: unknown operation %q: %w", b, a.Op, orderflow.ErrBroken)
+	})
+}
+
+func (o Operations) powerJob(ctx context.Context, id int64, kind string, final bool, op provider.PowerOp, run int) error {
+	return o.operate(ctx, id, kind, final, true, func(drv provider.BareMetalDriver, t Target) error {
+		if err := drv.PowerMachine(ctx, t.Machine, op); err != nil {
+			return fmt.Errorf("%s order %d: %s: %w", o.Business.Name, id, kind, err)
+		}
+		return o.Engine.FinishOperation(ctx, o.Business, id, run)
+	})
+}
+
+// operate finds order id's machine and its driver (for power when power)
+// and runs do on them, unless the order is no longer 正常.
+func (o Operations) operate(ctx context.Context, id int64, kind string, final, power bool,
+	do func(drv provider.BareMetalDriver, t Target) error) error {
+	err := func() error {
+		t, err := o.Find(ctx, id)
+		if err != nil {
+			return err
+		}
+		if t.Status != orderflow.OrderActive {
+			return o.Engine.FinishOperation(ctx, o.Business, id, orderflow.RunKeep)
+		}
+		drv, err := MachineDriver(ctx, o.Engine, o.Business, t, power)
+		if err != nil {
+			return err
+		}
+		return do(drv, t)
+	}()
+	return o.Engine.OperationOutcome(ctx, o.Business, id, kind, final, err)
 }
 
 // reinstall puts the system of the job's system_id on machine m with the
@@ -66,19 +87,13 @@ func (o Operations) Run(ctx context.Context, a jobs.Args, t Target) error {
 // its login name, the port and the password on the order and finishes the
 // operation, in one statement. It returns orderflow.ErrBroken for
 // parameters that cannot serve, the driver's error, or the database's.
-func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver, a jobs.Args, m provider.Machine) error {
+func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver, a jobs.Install, m provider.Machine) error {
 	b := o.Business.Name
-	password, sealed, err := o.Engine.JobPassword(o.Business, a)
+	password, err := o.Engine.JobPassword(o.Business, a.OrderID, a.Password)
 	if err != nil {
 		return err
 	}
-	sysID, errID := strconv.ParseInt(a.Params["system_id"], 10, 64)
-	port, errPort := strconv.Atoi(a.Params["port"])
-	size, errSize := strconv.Atoi(a.Params["partition_size"])
-	if errID != nil || errPort != nil || errSize != nil {
-		return fmt.Errorf("%s order %d: reinstall: parameters %q, %q, %q: %w", b, a.OrderID,
-			a.Params["system_id"], a.Params["port"], a.Params["partition_size"], orderflow.ErrBroken)
-	}
+	sysID, port, size, sealed := a.SystemID, a.Port, a.PartitionSize, a.Password
 	var image, loginName string
 	err = o.Engine.DB.QueryRow(ctx, `SELECT mirror_name, login_name FROM systems WHERE id = $1`, sysID).
 		Scan(&image, &loginName)
@@ -88,7 +103,7 @@ func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver,
 	if err != nil {
 		return fmt.Errorf("%s order %d: reinstall: %w", b, a.OrderID, err)
 	}
-	in := provider.Install{Image: image, Password: password, Port: port, Partition: a.Params["partition"],
+	in := provider.Install{Image: image, Password: password, Port: port, Partition: a.Partition,
 		PartitionSize: size}
 	if err := drv.ReinstallMachine(ctx, m, in); err != nil {
 		return fmt.Errorf("%s order %d: reinstall: %w", b, a.OrderID, err)
@@ -101,7 +116,7 @@ func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver,
 		UPDATE `+o.Business.Orders+` SET system_id = $2, login_name = $3,
 			system_port = $4, login_password_enc = $5,
 			act_status = 0, run_status = $6, updated_at = now()
-		WHERE id = $1`, a.OrderID, sysID, loginName, systemPort, sealed, operationRun[jobs.OpInstall])
+		WHERE id = $1`, a.OrderID, sysID, loginName, systemPort, sealed, orderflow.RunRunning)
 	if err != nil {
 		return fmt.Errorf("%s order %d: reinstall: record: %w", b, a.OrderID, err)
 	}
@@ -113,18 +128,19 @@ func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver,
 // operation, in one statement. It returns orderflow.ErrBroken for a
 // password that cannot be opened, the driver's error
 // (provider.ErrUnsupported from ipmi), or the database's.
-func (o Operations) changePassword(ctx context.Context, drv provider.BareMetalDriver, a jobs.Args, m provider.Machine) error {
+func (o Operations) changePassword(ctx context.Context, drv provider.BareMetalDriver, a jobs.Password, m provider.Machine) error {
 	b := o.Business.Name
-	password, sealed, err := o.Engine.JobPassword(o.Business, a)
+	password, err := o.Engine.JobPassword(o.Business, a.OrderID, a.Password)
 	if err != nil {
 		return err
 	}
+	sealed := a.Password
 	if err := drv.SetMachinePassword(ctx, m, password); err != nil {
-		return fmt.Errorf("%s order %d: %s: %w", b, a.OrderID, a.Op, err)
+		return fmt.Errorf("%s order %d: %s: %w", b, a.OrderID, a.Kind(), err)
 	}
 	if _, err := o.Engine.DB.Exec(ctx, `UPDATE `+o.Business.Orders+` SET login_password_enc = $2, act_status = 0,
 		updated_at = now() WHERE id = $1`, a.OrderID, sealed); err != nil {
-		return fmt.Errorf("%s order %d: %s: record: %w", b, a.OrderID, a.Op, err)
+		return fmt.Errorf("%s order %d: %s: record: %w", b, a.OrderID, a.Kind(), err)
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (b Business[D]) Renew(ctx context.Context, req *dispatch.Request) (any, err
 			return nil, fmt.Errorf("%s renew %d: %w", b.Name, o.ID, err)
 		}
 		if b.UnlockOnRenew && o.Status == orderflow.OrderExpired {
-			if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: o.ID, Op: jobs.OpUnlock}); err != nil {
+			if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: b.Name, OrderID: o.ID}}); err != nil {
 				return nil, err
 			}
 		}
@@ -158,7 +158,7 @@ func (b Business[D]) Upgrade(ctx context.Context, req *dispatch.Request,
 		if err := c.Apply(ctx, tx); err != nil {
 			return nil, fmt.Errorf("%s upgrade %d: %w", b.Name, o.ID, err)
 		}
-		if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Args{Business: b.Name, OrderID: o.ID, Op: jobs.OpResize}); err != nil {
+		if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Resize{Order: jobs.Order{Business: b.Name, OrderID: o.ID}}); err != nil {
 			return nil, err
 		}
 		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil
