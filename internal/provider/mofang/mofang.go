@@ -9,7 +9,8 @@
 //
 //	{"driver": "mofang", "url": "https://dcim.example[/subdir]",
 //	 "username": "...", "password": "...",
-//	 "os_map": {"<mirror_name>": <DCIM image id>}}  // else a numeric name is the id
+//	 "os_map": {"<mirror_name>": <DCIM image id>},  // else a numeric name is the id
+//	 "tls_insecure_skip_verify": false, "ca_cert": "<PEM>"}  // provider.TLS
 //
 // A provider.Machine's ID is the DCIM server id; its Ref is sent as hostid
 // (the billing host the DCIM records the server against).
@@ -91,10 +92,11 @@ func Open(raw json.RawMessage, deps provider.Deps) (*Driver, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("mofang config: %s", strings.Join(problems, "; "))
 	}
-	d := &Driver{cfg: cfg, base: base, http: deps.HTTP, now: deps.Now}
-	if d.http == nil {
-		d.http = &http.Client{Timeout: 30 * time.Second}
+	hc, err := provider.HTTPClient(raw, deps.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("mofang config: %w", err)
 	}
+	d := &Driver{cfg: cfg, base: base, http: hc, now: deps.Now}
 	if d.now == nil {
 		d.now = time.Now
 	}

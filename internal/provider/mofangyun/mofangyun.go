@@ -11,7 +11,8 @@
 //	 "os_map": {"<mirror_name>": <image id>},  // else POST images/search
 //	 "store": <system and data disk store id>, "type": "host|lightHost|hyperv",
 //	 "client": <Mofang user id owning the clouds>,
-//	 "timezone": "Asia/Shanghai"}               // of the chart times
+//	 "timezone": "Asia/Shanghai",               // of the chart times
+//	 "tls_insecure_skip_verify": false, "ca_cert": "<PEM>"}  // provider.TLS
 package mofangyun
 
 import (
@@ -107,6 +108,9 @@ func Open(raw json.RawMessage, deps provider.Deps) (*Driver, error) {
 	hc := deps.HTTP
 	if hc == nil {
 		hc = defaultHTTP
+	}
+	if hc, err = provider.HTTPClient(raw, hc); err != nil {
+		return nil, fmt.Errorf("mofangyun config: %w", err)
 	}
 	return &Driver{
 		cfg:    cfg,

@@ -15,6 +15,7 @@ package fake
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zonkvm/zonkvmd/internal/provider/providertest"
 )
 
 // Config is the fake's account and where it is mounted.
@@ -40,6 +43,8 @@ type Config struct {
 	// TrafficUnit is the y_unit of traffic answers: bps, Kbps, Mbps (the
 	// default) or Gbps.
 	TrafficUnit string
+	// Certificate, when set, makes the fake serve HTTPS with it.
+	Certificate *tls.Certificate
 }
 
 // Machine is a server as the fake keeps it.
@@ -94,7 +99,7 @@ func New(cfg Config) *Server {
 	}
 	cfg.Prefix = strings.TrimRight(cfg.Prefix, "/")
 	s := &Server{cfg: cfg, nextID: 20, machines: map[int]*Machine{}, images: map[int]string{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = providertest.Serve(http.HandlerFunc(s.serve), cfg.Certificate)
 	return s
 }
 

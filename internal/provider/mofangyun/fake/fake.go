@@ -14,6 +14,7 @@ package fake
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -24,6 +25,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zonkvm/zonkvmd/internal/provider/providertest"
 )
 
 // Config is the fake's account and where it is mounted.
@@ -35,6 +38,8 @@ type Config struct {
 	Prefix string
 	// Now is the fake's clock (chart data ends at Now); nil: time.Now.
 	Now func() time.Time
+	// Certificate, when set, makes the fake serve HTTPS with it.
+	Certificate *tls.Certificate
 }
 
 // Request is one request as the fake received it.
@@ -98,7 +103,7 @@ func New(cfg Config) *Server {
 		rules:  map[int]*Rule{},
 		nextIP: 10,
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = providertest.Serve(http.HandlerFunc(s.serve), cfg.Certificate)
 	return s
 }
 
