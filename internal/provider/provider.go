@@ -77,6 +77,9 @@ type VMSpec struct {
 	Image           string // the system's mirror_name
 	Password        string
 	Port            int // remote login port
+	// Owner names the reseller the VM is for (its id). A provider that
+	// keeps users (魔方云) files the VM under that reseller's own user.
+	Owner string
 }
 
 // VM is a created cloud server.

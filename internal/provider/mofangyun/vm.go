@@ -58,10 +58,16 @@ func (d *Driver) CreateVM(ctx context.Context, spec provider.VMSpec) (provider.V
 	if err != nil {
 		return provider.VM{}, err
 	}
+	client, err := d.userID(ctx, spec.Owner)
+	if err != nil {
+		return provider.VM{}, fmt.Errorf("mofangyun CreateVM %s: %w", spec.Ref, err)
+	}
+	f := d.createForm(spec, osID)
+	f["client"] = client
 	var res struct {
 		ID num `json:"id"`
 	}
-	if err := d.c.call(ctx, http.MethodPost, "clouds", d.createForm(spec, osID), &res); err != nil {
+	if err := d.c.call(ctx, http.MethodPost, "clouds", f, &res); err != nil {
 		return provider.VM{}, fmt.Errorf("mofangyun CreateVM %s: %w", spec.Ref, err)
 	}
 	if res.ID <= 0 {
@@ -78,6 +84,8 @@ func checkSpec(spec provider.VMSpec) error {
 		return fmt.Errorf("mofangyun CreateVM %s: %w: cpu, memory and system disk must be positive", spec.Ref, provider.ErrRejected)
 	case spec.Password == "":
 		return fmt.Errorf("mofangyun CreateVM %s: %w: a root password is required", spec.Ref, provider.ErrRejected)
+	case spec.Owner == "":
+		return fmt.Errorf("mofangyun CreateVM %s: %w: the spec names no owner (the reseller its 魔方云 user is for)", spec.Ref, provider.ErrRejected)
 	}
 	return nil
 }
@@ -109,7 +117,7 @@ func (d *Driver) createForm(spec provider.VMSpec, osID ID) form {
 		f["port"] = spec.Port
 	}
 	for key, v := range map[string]ID{"node": d.cfg.Node, "area": d.cfg.Area, "node_group": d.cfg.NodeGroup,
-		"store": d.cfg.Store, "client": d.cfg.Client} {
+		"store": d.cfg.Store} {
 		if v != "" {
 			f[key] = v
 		}

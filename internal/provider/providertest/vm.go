@@ -120,7 +120,7 @@ func newSpec() provider.VMSpec {
 	return provider.VMSpec{
 		Ref: newRef(), CPU: 2, MemoryGB: 2, SystemDiskGB: 20, DataDisksGB: []int{10},
 		BandwidthMbps: 5, InBandwidthMbps: 10, IPNum: 1, Image: Image,
-		Password: createPassword, Port: 22,
+		Password: createPassword, Port: 22, Owner: "7",
 	}
 }
 

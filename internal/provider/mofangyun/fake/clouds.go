@@ -127,6 +127,10 @@ func (s *Server) dispatch(method string, seg []string, p params) answer {
 		return ok(map[string]any{"id": 1, "username": s.cfg.Username})
 	case key == "GET statistics" && len(seg) == 1:
 		return s.statistics(p)
+	case key == "POST user" && len(seg) == 1:
+		return s.createUser(p)
+	case key == "POST user" && len(seg) == 2 && seg[1] == "check":
+		return s.checkUser(p)
 	case key == "POST images" && len(seg) == 2 && seg[1] == "search":
 		return s.searchImage(p)
 	case seg[0] == "clouds":
@@ -310,6 +314,11 @@ func (s *Server) newCloud(p params) (*Cloud, []int, string) {
 		return nil, nil, "num参数错误"
 	case p.str("password_type") != "0" || len(p.str("rootpass")) < 6:
 		return nil, nil, "密码格式错误"
+	case !s.isUser(p.str("client")):
+		// ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php createAccount
+		// L810-815: the vendor client always creates the user first and
+		// sends its id as client; a cloud belongs to a user.
+		return nil, nil, "用户不存在"
 	}
 	disks := []int{sys}
 	for _, x := range p.list("other_data_disk") {
@@ -334,9 +343,7 @@ func (s *Server) newCloud(p params) (*Cloud, []int, string) {
 	c.OutBW, _ = p.int("out_bw")
 	c.IPNum, _ = p.int("ip_num")
 	c.Port, _ = p.int("port")
-	if uid, given := p.int("client"); given {
-		c.UserID = uid
-	}
+	c.UserID, _ = p.int("client")
 	return c, disks, ""
 }
 
@@ -404,4 +411,54 @@ func (s *Server) searchImage(p params) answer {
 		}
 	}
 	return fail(http.StatusNotFound, "镜像不存在")
+}
+
+// Users returns the users by id.
+func (s *Server) Users() map[int]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int]string, len(s.users))
+	for id, name := range s.users {
+		out[id] = name
+	}
+	return out
+}
+
+// createUser is POST user as ZJMF sends it (ZJMF-CBAP 10.4.6
+// mf_cloud/model/HostLinkModel.php createAccount L788-810: username,
+// email, status 1, real_name, password); a taken username is refused.
+func (s *Server) createUser(p params) answer {
+	name := p.str("username")
+	switch {
+	case name == "":
+		return fail(http.StatusBadRequest, "用户名不能为空")
+	case p.str("password") == "":
+		return fail(http.StatusBadRequest, "密码不能为空")
+	}
+	for _, u := range s.users {
+		if u == name {
+			return fail(http.StatusBadRequest, "用户名已存在")
+		}
+	}
+	s.nextID++
+	s.users[s.nextID] = name
+	return ok(map[string]any{"id": s.nextID})
+}
+
+// checkUser is POST user/check {username} → {id, username} (ZJMF-CBAP
+// 10.4.6 mf_cloud/idcsmart_cloud/IdcsmartCloud.php userCheck; the id is
+// read as data.id in HostLinkModel.php L815).
+func (s *Server) checkUser(p params) answer {
+	for id, u := range s.users {
+		if u == p.str("username") {
+			return ok(map[string]any{"id": id, "username": u})
+		}
+	}
+	return fail(http.StatusBadRequest, "用户不存在")
+}
+
+// isUser reports whether id names a user.
+func (s *Server) isUser(id string) bool {
+	n, err := strconv.Atoi(id)
+	return err == nil && s.users[n] != ""
 }

@@ -70,6 +70,7 @@ type Server struct {
 	images map[int]string // id → filename
 	groups map[int]*Group
 	rules  map[int]*Rule
+	users  map[int]string // id → username
 	nextIP int
 }
 
@@ -101,6 +102,7 @@ func New(cfg Config) *Server {
 		images: map[int]string{},
 		groups: map[int]*Group{},
 		rules:  map[int]*Rule{},
+		users:  map[int]string{},
 		nextIP: 10,
 	}
 	s.Server = providertest.Serve(http.HandlerFunc(s.serve), cfg.Certificate)
