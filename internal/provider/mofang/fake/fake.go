@@ -57,7 +57,7 @@ type Machine struct {
 	Port       int
 	PartType   int
 	Reinstalls int
-	HostID     string // the last hostid a request carried
+	HostID     string // the last hostid a request carried (a positive integer)
 }
 
 // Request is one request as the fake received it.
@@ -237,11 +237,18 @@ func (s *Server) action(a string, f url.Values) map[string]any {
 		}
 		return errorMsg("未知的操作")
 	}
-	m.HostID = f.Get("hostid")
 	do, known := actions[a]
 	if !known {
 		return errorMsg("未知的操作")
 	}
+	// ZJMF sends its numeric host id as hostid with every server action
+	// (ZJMF-CBAP 10.4.6 mf_dcim/logic/CloudLogic.php L136, L211, L264,
+	// L318, L412, L515: 'hostid' => $this->hostModel['id']); the fake
+	// refuses anything else.
+	if n, err := strconv.Atoi(f.Get("hostid")); err != nil || n <= 0 || strconv.Itoa(n) != f.Get("hostid") {
+		return errorMsg("hostid参数错误")
+	}
+	m.HostID = f.Get("hostid")
 	return do(s, m, f)
 }
 
