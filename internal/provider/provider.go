@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,10 +92,34 @@ type VM struct {
 	Password string // as set (some providers generate one)
 }
 
-// Console is a short-lived console address; never the provider's credentials.
+// Console is a short-lived console address; never the provider's
+// credentials nor the machine's root password.
 type Console struct {
-	URL      string
+	// URL is the console's address. When the session has a Password, the
+	// URL carries it too, as the query parameter "password" (the name
+	// noVNC's pages read: ZJMF-CBAP 10.4.6 mf_cloud/view/vnc_page.html
+	// L133), so the link alone opens the console.
+	URL string
+	// Password is the VNC password of this session, what the vendor's own
+	// console page types in (魔方云 vnc_pass, 魔方DCIM pass); "" when the
+	// console asks for none.
+	Password string
 	ExpireAt time.Time
+}
+
+// WithPassword returns c with its Password set and carried by its URL
+// (see Console.URL); an empty password changes nothing.
+func (c Console) WithPassword(password string) Console {
+	if password == "" {
+		return c
+	}
+	sep := "?"
+	if strings.Contains(c.URL, "?") {
+		sep = "&"
+	}
+	c.URL += sep + "password=" + url.QueryEscape(password)
+	c.Password = password
+	return c
 }
 
 // TrafficPoint is one 5-minute sample, in bits per second.

@@ -173,6 +173,16 @@ func TestConsoleIsTheRoomsWebsockify(t *testing.T) {
 	require.NotContains(t, c.URL, password)
 	require.NotContains(t, c.URL, user)
 	require.WithinDuration(t, time.Now().Add(5*time.Minute), c.ExpireAt, time.Minute)
+
+	// The link carries the session's pass, as ZJMF's console page does.
+	id, _ := strconv.Atoi(m.ID)
+	got, _ := srv.Machine(id)
+	require.NotEmpty(t, got.VNCPass)
+	require.Equal(t, got.VNCPass, c.Password)
+	u, err := url.Parse(c.URL)
+	require.NoError(t, err)
+	require.Equal(t, got.VNCPass, u.Query().Get("password"))
+	require.NotEmpty(t, u.Query().Get("token"))
 }
 
 func TestTrafficIsConvertedFromTheChartUnit(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -320,6 +321,19 @@ func TestConsoleIsTheWebsocketOutsideTheAdminPath(t *testing.T) {
 	require.NotContains(t, c.URL, cl.RootPassword)
 	require.NotContains(t, c.URL, password)
 	require.WithinDuration(t, time.Now().Add(5*time.Minute), c.ExpireAt, time.Minute)
+
+	// The link carries the session's vnc_pass, as ZJMF's console page does.
+	require.NotEmpty(t, cl.VNCPass)
+	require.Equal(t, cl.VNCPass, c.Password)
+	u, err := url.Parse(c.URL)
+	require.NoError(t, err)
+	require.Equal(t, cl.VNCPass, u.Query().Get("password"))
+	require.NotEmpty(t, u.Query().Get("token"))
+	again, err := d.VMConsole(ctx(t), vm.ID)
+	require.NoError(t, err)
+	cl, _ = srv.Cloud(id)
+	require.Equal(t, cl.VNCPass, again.Password, "each link carries its own session's password")
+	require.NotEqual(t, c.Password, again.Password)
 }
 
 func TestEachCloudGetsOneBoundGroupDroppedWithIt(t *testing.T) {

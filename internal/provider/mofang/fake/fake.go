@@ -58,6 +58,7 @@ type Machine struct {
 	PartType   int
 	Reinstalls int
 	HostID     string // the last hostid a request carried (a positive integer)
+	VNCPass    string // the VNC password of the last console session
 }
 
 // Request is one request as the fake received it.
@@ -257,8 +258,9 @@ var actions = map[string]func(*Server, *Machine, url.Values) map[string]any{
 	"ipmiOff":       func(_ *Server, m *Machine, _ url.Values) map[string]any { return power(m, "off") },
 	"ipmiReboot":    func(_ *Server, m *Machine, _ url.Values) map[string]any { return power(m, "on") },
 	"ipmiPowerSync": func(_ *Server, m *Machine, _ url.Values) map[string]any { return success(m.Power) },
-	"ipmiVnc": func(_ *Server, m *Machine, _ url.Values) map[string]any {
-		return map[string]any{"status": "success", "token": randomHex(16), "house_id": m.HouseID, "pass": randomHex(4)}
+	"ipmiVnc": func(_ *Server, m *Machine, _ url.Values) map[string]any { // a fresh token and password every session
+		m.VNCPass = randomHex(4)
+		return map[string]any{"status": "success", "token": randomHex(16), "house_id": m.HouseID, "pass": m.VNCPass}
 	},
 	"ipmiCrackPwd": func(_ *Server, m *Machine, f url.Values) map[string]any {
 		if len(f.Get("crack_password")) < 6 {

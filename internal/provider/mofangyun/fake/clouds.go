@@ -26,6 +26,7 @@ type Cloud struct {
 	OS           int
 	Port         int
 	Disks        []int // disk ids, the system disk first
+	VNCPass      string // the VNC password of the last console session
 	// Placement is the placement parameter given ("node=3").
 	Placement string
 }
@@ -186,9 +187,10 @@ func (s *Server) cloudAction(key string, c *Cloud, p params) answer {
 		c.Status = "off"
 	case "POST reboot", "POST hard_reboot":
 		c.Status = "wait_reboot"
-	case "POST vnc":
+	case "POST vnc": // a fresh token and VNC password every session
+		c.VNCPass = randomHex(4)
 		return ok(map[string]any{
-			"vnc_url": "", "vnc_pass": randomHex(4), "password": c.RootPassword,
+			"vnc_url": "", "vnc_pass": c.VNCPass, "password": c.RootPassword,
 			"path": "/" + c.KVMID, "token": randomHex(16),
 		})
 	case "PUT reinstall":
