@@ -25,7 +25,7 @@ type Cloud struct {
 	IPNum        int
 	OS           int
 	Port         int
-	Disks        []int // disk ids, the system disk first
+	Disks        []int  // disk ids, the system disk first
 	VNCPass      string // the VNC password of the last console session
 	// Placement is the placement parameter given ("node=3").
 	Placement string
