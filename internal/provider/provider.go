@@ -90,6 +90,19 @@ type VM struct {
 	IP       string
 	LocalIP  string
 	Password string // as set (some providers generate one)
+	// ExtraIPs are its public addresses besides IP (ip_num above one), as
+	// the provider reports them; nil when it has none or they are not
+	// known yet (manual: until staff give them).
+	ExtraIPs []string
+}
+
+// Addresses are a machine's public addresses as its provider reports them
+// now: the main one and the others (ip_num above one; what getserver shows
+// in append_ip). Either may be empty while the provider has not assigned
+// them.
+type Addresses struct {
+	IP    string
+	Extra []string
 }
 
 // Console is a short-lived console address; never the provider's
@@ -151,6 +164,9 @@ type VMDriver interface {
 	SetVMPassword(ctx context.Context, id, password string) error
 	SetVNCPassword(ctx context.Context, id, password string) error
 	VMConsole(ctx context.Context, id string) (Console, error)
+	// VMAddresses reports the VM's addresses now (after a resize that
+	// changed IPNum, say).
+	VMAddresses(ctx context.Context, id string) (Addresses, error)
 	ResizeVM(ctx context.Context, id string, spec VMSpec) error
 	VMTraffic(ctx context.Context, id string, from, to time.Time) ([]TrafficPoint, error)
 	ListRules(ctx context.Context, id string) ([]Rule, error)
@@ -171,6 +187,9 @@ type Machine struct {
 	ID  string // the provider's id (DCIM server id); "" for IPMI-only
 	Ref string // zonkvmd's name of the order ("zonkvmd-lease-7")
 	BMC BMC
+	// IPNum is how many addresses the order has (ipnum; 0 counts as one).
+	// A provider that hands out addresses itself (sim) gives this many.
+	IPNum int
 }
 
 // Install is a reinstall request (lease_install, idc_install).
@@ -190,6 +209,10 @@ type BareMetalDriver interface {
 	SetMachinePassword(ctx context.Context, m Machine, password string) error
 	MachineConsole(ctx context.Context, m Machine) (Console, error)
 	MachineTraffic(ctx context.Context, m Machine, from, to time.Time) ([]TrafficPoint, error)
+	// MachineAddresses reports the machine's addresses as the provider
+	// assigned them; ErrUnsupported where only the inventory knows them
+	// (ipmi).
+	MachineAddresses(ctx context.Context, m Machine) (Addresses, error)
 }
 
 // SiteSpec is a hosting site as ordered (create_hosting).

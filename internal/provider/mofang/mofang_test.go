@@ -251,3 +251,19 @@ func TestTheFakeRefusesAHostidThatIsNoNumber(t *testing.T) {
 		require.Equal(t, map[string]any{"status": "error", "msg": "hostid参数错误"}, answer, "hostid %q", hostid)
 	}
 }
+
+func TestAddressesAreTheDCIMsAsZJMFReadsThem(t *testing.T) {
+	t.Parallel()
+	srv, d, m := setup(t, fake.Config{})
+	id, _ := strconv.Atoi(m.ID)
+	srv.SetIPs(id, "192.0.2.50", "192.0.2.51", "192.0.2.52")
+	providertest.MachineAddressesContract(t, 2, func(*testing.T) (provider.BareMetalDriver, provider.Machine) { return d, m })
+	a, err := d.MachineAddresses(ctx(t), m)
+	require.NoError(t, err)
+	require.Equal(t, provider.Addresses{IP: "192.0.2.50", Extra: []string{"192.0.2.51", "192.0.2.52"}}, a)
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	require.Equal(t, "serverDetailed", last.Action)
+	require.Equal(t, m.ID, last.Form.Get("id"))
+	require.False(t, last.Form.Has("hostid"), "ZJMF asks serverDetailed by id only")
+}

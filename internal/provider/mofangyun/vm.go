@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
@@ -27,6 +28,32 @@ type cloud struct {
 	InBW         num    `json:"in_bw"`
 	OutBW        num    `json:"out_bw"`
 	Disk         []disk `json:"disk"`
+	IPNum        num    `json:"ip_num"`
+	IP           []struct {
+		Address text `json:"ipaddress"`
+	} `json:"ip"`
+	IPv6 []struct {
+		Address text `json:"ipv6"`
+	} `json:"ipv6"`
+}
+
+// addresses are the cloud's main address and the others, as ZJMF reads
+// them (ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php syncIp
+// L3501-3511: every ip[].ipaddress and ipv6[].ipv6 but mainip).
+func (c cloud) addresses() provider.Addresses {
+	a := provider.Addresses{IP: string(c.MainIP)}
+	add := func(ip text) {
+		if ip != "" && ip != c.MainIP && !slices.Contains(a.Extra, string(ip)) {
+			a.Extra = append(a.Extra, string(ip))
+		}
+	}
+	for _, ip := range c.IP {
+		add(ip.Address)
+	}
+	for _, ip := range c.IPv6 {
+		add(ip.Address)
+	}
+	return a
 }
 
 type disk struct {
@@ -146,7 +173,8 @@ func (d *Driver) vm(ctx context.Context, id, password string) (provider.VM, erro
 	if err != nil {
 		return provider.VM{}, err
 	}
-	vm := provider.VM{ID: id, IP: string(c.MainIP), Password: string(c.RootPassword)}
+	a := c.addresses()
+	vm := provider.VM{ID: id, IP: a.IP, Password: string(c.RootPassword), ExtraIPs: a.Extra}
 	if vm.Password == "" {
 		vm.Password = password
 	}
@@ -333,4 +361,18 @@ func (d *Driver) SetVNCPassword(ctx context.Context, id, _ string) error {
 		return err
 	}
 	return fmt.Errorf("mofangyun SetVNCPassword %s: %w: 魔方云 issues a console password per session", id, provider.ErrUnsupported)
+}
+
+// VMAddresses reads the cloud's addresses from its detail (GET
+// clouds/{id}). It returns ErrNotFound for an unknown cloud.
+func (d *Driver) VMAddresses(ctx context.Context, id string) (provider.Addresses, error) {
+	id, err := cloudID("VMAddresses", id)
+	if err != nil {
+		return provider.Addresses{}, err
+	}
+	c, err := d.detail(ctx, "VMAddresses", id)
+	if err != nil {
+		return provider.Addresses{}, err
+	}
+	return c.addresses(), nil
 }

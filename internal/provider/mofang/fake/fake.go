@@ -58,7 +58,8 @@ type Machine struct {
 	PartType   int
 	Reinstalls int
 	HostID     string // the last hostid a request carried (a positive integer)
-	VNCPass    string // the VNC password of the last console session
+	VNCPass    string   // the VNC password of the last console session
+	IPs        []string // its addresses, the main one first
 }
 
 // Request is one request as the fake received it.
@@ -112,8 +113,19 @@ func (s *Server) AddMachine(houseID int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextID++
-	s.machines[s.nextID] = &Machine{ID: s.nextID, HouseID: houseID, Power: "on", Port: 22}
+	s.machines[s.nextID] = &Machine{ID: s.nextID, HouseID: houseID, Power: "on", Port: 22,
+		IPs: []string{fmt.Sprintf("192.0.2.%d", s.nextID%250+2)}}
 	return s.nextID
+}
+
+// SetIPs sets a server's addresses, the main one first, as the DCIM's
+// operators assign them.
+func (s *Server) SetIPs(id int, ips ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.machines[id]; m != nil {
+		m.IPs = append([]string(nil), ips...)
+	}
 }
 
 // SetPower sets a server's power as its BMC would report it (nonsupport: no
@@ -233,10 +245,13 @@ func (s *Server) action(a string, f url.Values) map[string]any {
 	id, _ := strconv.Atoi(f.Get("id"))
 	m := s.machines[id]
 	if m == nil {
-		if _, known := actions[a]; known {
+		if _, known := actions[a]; known || a == "serverDetailed" {
 			return errorMsg("服务器不存在")
 		}
 		return errorMsg("未知的操作")
+	}
+	if a == "serverDetailed" { // ZJMF sends the id only (mf_dcim/model/HostLinkModel.php L1222)
+		return detailed(m)
 	}
 	do, known := actions[a]
 	if !known {
@@ -274,6 +289,24 @@ var actions = map[string]func(*Server, *Machine, url.Values) map[string]any{
 		return map[string]any{"status": "success", "data": map[string]any{}}
 	},
 	"traffic": (*Server).traffic,
+}
+
+// detailed is serverDetailed as ZJMF reads it (ZJMF-CBAP 10.4.6
+// mf_dcim/model/HostLinkModel.php L1225-1226: server.zhuip, the main
+// address; ip.ipaddress, the others; mf_dcim/logic/CloudLogic.php L899-907:
+// ip.subnet_ip rows of ipaddress, subnetmask, gateway).
+func detailed(m *Machine) map[string]any {
+	main, extra := "", []string{}
+	if len(m.IPs) > 0 {
+		main, extra = m.IPs[0], m.IPs[1:]
+	}
+	subnet := []map[string]any{}
+	for _, ip := range m.IPs {
+		subnet = append(subnet, map[string]any{"ipaddress": ip, "subnetmask": "255.255.255.0", "gateway": "192.0.2.1"})
+	}
+	return map[string]any{"status": "success",
+		"server": map[string]any{"id": m.ID, "zhuip": main},
+		"ip":     map[string]any{"ipaddress": extra, "subnet_ip": subnet}}
 }
 
 func power(m *Machine, to string) map[string]any {

@@ -14,7 +14,8 @@ type Cloud struct {
 	Hostname     string
 	RootPassword string
 	MainIP       string
-	Status       string // on | off | wait_reboot | ...
+	IPs          []string // every address, MainIP first (ip_num of them)
+	Status       string   // on | off | wait_reboot | ...
 	Type         string
 	NodeID       int
 	KVMID        string
@@ -72,10 +73,21 @@ func (s *Server) AddCloud(hostname string) int {
 	c := &Cloud{ID: s.nextID, Hostname: hostname, RootPassword: randomHex(6), Status: "on", Type: "host",
 		NodeID: 1, UserID: 1, CPU: 1, Memory: 1024, Placement: "node=1"}
 	c.KVMID = fmt.Sprintf("ser%09d", c.ID)
-	s.nextIP++
-	c.MainIP = fmt.Sprintf("203.0.113.%d", s.nextIP%250+2)
+	s.setIPNum(c, 1)
 	s.clouds[c.ID] = c
 	return c.ID
+}
+
+// setIPNum gives c n addresses (at least one): the first stays its main
+// address, new ones are allocated, surplus ones dropped from the end.
+func (s *Server) setIPNum(c *Cloud, n int) {
+	n = max(n, 1)
+	for len(c.IPs) < n {
+		s.nextIP++
+		c.IPs = append(c.IPs, fmt.Sprintf("203.0.%d.%d", 113+s.nextIP/250%100, s.nextIP%250+2))
+	}
+	c.IPs = c.IPs[:n]
+	c.IPNum, c.MainIP = n, c.IPs[0]
 }
 
 // Cloud returns a copy of a cloud, false when there is none.
@@ -88,6 +100,7 @@ func (s *Server) Cloud(id int) (Cloud, bool) {
 	}
 	cp := *c
 	cp.Disks = append([]int(nil), c.Disks...)
+	cp.IPs = append([]string(nil), c.IPs...)
 	return cp, true
 }
 
@@ -200,6 +213,12 @@ func (s *Server) cloudAction(key string, c *Cloud, p params) answer {
 			return fail(http.StatusBadRequest, "密码格式错误")
 		}
 		c.RootPassword = p.str("password")
+	case "PUT ip": // ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php L2064-2066: num, ip_group
+		n, given := p.int("num")
+		if !given || n < 1 {
+			return fail(http.StatusBadRequest, "num参数错误")
+		}
+		s.setIPNum(c, n)
 	case "PUT bw":
 		in, okIn := p.int("in_bw")
 		out, okOut := p.int("out_bw")
@@ -253,12 +272,19 @@ func (s *Server) detail(c *Cloud, withPassword bool) map[string]any {
 		d := s.disks[id]
 		disks = append(disks, map[string]any{"id": d.ID, "name": d.Name, "size": d.Size, "type": d.Type, "store": d.Store})
 	}
+	// Every address is a row of ip, the main one too (ZJMF-CBAP 10.4.6
+	// mf_cloud/model/HostLinkModel.php syncIp L3501-3504 drops mainip from
+	// them to get the extra ones).
+	ips := make([]map[string]any, 0, len(c.IPs))
+	for _, a := range c.IPs {
+		ips = append(ips, map[string]any{"ipaddress": a, "subnet_mask": "255.255.255.0", "gateway": "203.0.113.1"})
+	}
 	out := map[string]any{
 		"id": c.ID, "hostname": c.Hostname, "mainip": c.MainIP, "status": c.Status,
 		"type": c.Type, "node_id": c.NodeID, "kvmid": c.KVMID, "user_id": c.UserID,
 		"cpu": c.CPU, "memory": c.Memory, "in_bw": c.InBW, "out_bw": c.OutBW,
 		"os": c.OS, "port": c.Port, "disk": disks,
-		"ip":      []map[string]any{{"ipaddress": c.MainIP}},
+		"ip": ips, "ip_num": c.IPNum,
 		"network": []map[string]any{{"vpc": 0, "ipaddress": c.MainIP}},
 	}
 	if withPassword {
@@ -275,8 +301,7 @@ func (s *Server) createCloud(p params) answer {
 	s.nextID++
 	c.ID = s.nextID
 	c.KVMID = fmt.Sprintf("ser%09d", c.ID)
-	s.nextIP++
-	c.MainIP = fmt.Sprintf("203.0.113.%d", s.nextIP%250+2)
+	s.setIPNum(c, c.IPNum)
 	c.Status = "on"
 	for i, size := range disks {
 		s.nextID++
