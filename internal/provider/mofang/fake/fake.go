@@ -57,7 +57,7 @@ type Machine struct {
 	Port       int
 	PartType   int
 	Reinstalls int
-	HostID     string // the last hostid a request carried (a positive integer)
+	HostID     string   // the last hostid a request carried (a positive integer)
 	VNCPass    string   // the VNC password of the last console session
 	IPs        []string // its addresses, the main one first
 }
