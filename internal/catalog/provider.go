@@ -61,6 +61,9 @@ func decodeProvider(raw json.RawMessage, path string) (Provider, []fieldProblem)
 	if ps := checkTLS(p, raw, path); ps != nil {
 		return nil, ps
 	}
+	if _, ok := p["client"]; ok && p.Driver() == "mofangyun" {
+		return nil, []fieldProblem{{path + ".client", "not a setting: each reseller's clouds belong to its own 魔方云 user (user_prefix)"}}
+	}
 	return p, nil
 }
 

@@ -45,6 +45,8 @@ func TestImportChecksTheTLSSettingsOfAProvider(t *testing.T) {
 			"hosting_lines[0].provider: give either ca_cert or tls_insecure_skip_verify"},
 		{"a driver without HTTPS", "sim", map[string]any{"tls_insecure_skip_verify": true},
 			`hosting_lines[0].provider: driver "sim" takes no tls_insecure_skip_verify or ca_cert`},
+		{"the retired client of 魔方云", "mofangyun", map[string]any{"client": 55},
+			"hosting_lines[0].provider.client: not a setting"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
