@@ -114,7 +114,7 @@ func TestAJobCutOffByAKilledDaemonFinishesAfterARestartWithOneMachine(t *testing
 	}))
 
 	// The provider is slow: the first daemon dies while its create is in flight.
-	fake.SetDelay(3 * time.Second) // login, look-up and create each take 3s; an attempt may run 10s
+	fake.SetDelay(1500 * time.Millisecond) // login, look-up, user, user/check and create each take 1.5s; an attempt may run 10s
 	addr := freePort(t)
 	first := startDaemon(t, dbURL, addr)
 	resp, err := http.PostForm("http://"+addr+"/api/same/index", url.Values{

@@ -58,7 +58,34 @@ func decodeProvider(raw json.RawMessage, path string) (Provider, []fieldProblem)
 	case !provider.Known(p.Driver()):
 		return nil, []fieldProblem{{path + ".driver", fmt.Sprintf("unknown driver %q (known: %s)", p.Driver(), strings.Join(knownDrivers(), ", "))}}
 	}
+	if ps := checkTLS(p, raw, path); ps != nil {
+		return nil, ps
+	}
+	if _, ok := p["client"]; ok && p.Driver() == "mofangyun" {
+		return nil, []fieldProblem{{path + ".client", "not a setting: each reseller's clouds belong to its own 魔方云 user (user_prefix)"}}
+	}
 	return p, nil
+}
+
+// tlsDrivers are the drivers that speak HTTP(S) to their provider and so
+// take the TLS settings (provider.TLS).
+var tlsDrivers = map[string]bool{"mofangyun": true, "mofang": true, "btpanel": true}
+
+// checkTLS checks a provider object's tls_insecure_skip_verify and ca_cert:
+// only on drivers that take them, and as provider.ParseTLS reads them.
+func checkTLS(p Provider, raw json.RawMessage, path string) []fieldProblem {
+	_, skip := p["tls_insecure_skip_verify"]
+	_, ca := p["ca_cert"]
+	if !skip && !ca {
+		return nil
+	}
+	if !tlsDrivers[p.Driver()] {
+		return []fieldProblem{{path, fmt.Sprintf("driver %q takes no tls_insecure_skip_verify or ca_cert (only mofangyun, mofang and btpanel do)", p.Driver())}}
+	}
+	if _, err := provider.ParseTLS(raw); err != nil {
+		return []fieldProblem{{path, err.Error()}}
+	}
+	return nil
 }
 
 func knownDrivers() []string {

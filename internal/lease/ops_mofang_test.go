@@ -67,7 +67,7 @@ func TestALeaseIsOperatedEndToEndOnMofangDCIM(t *testing.T) {
 	m := d.machine(t)
 	require.Equal(t, d.images["CentOS7.9_40"], m.OS)
 	require.Equal(t, "Bought#2026", m.Password)
-	require.Equal(t, fmt.Sprintf("zonkvmd-lease-%d", id), m.HostID)
+	require.Equal(t, fmt.Sprint(id), m.HostID)
 
 	for _, step := range []struct {
 		action, power string

@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -77,6 +79,9 @@ type VMSpec struct {
 	Image           string // the system's mirror_name
 	Password        string
 	Port            int // remote login port
+	// Owner names the reseller the VM is for (its id). A provider that
+	// keeps users (魔方云) files the VM under that reseller's own user.
+	Owner string
 }
 
 // VM is a created cloud server.
@@ -85,12 +90,49 @@ type VM struct {
 	IP       string
 	LocalIP  string
 	Password string // as set (some providers generate one)
+	// ExtraIPs are its public addresses besides IP (ip_num above one), as
+	// the provider reports them; nil when it has none or they are not
+	// known yet (manual: until staff give them).
+	ExtraIPs []string
 }
 
-// Console is a short-lived console address; never the provider's credentials.
+// Addresses are a machine's public addresses as its provider reports them
+// now: the main one and the others (ip_num above one; what getserver shows
+// in append_ip). Either may be empty while the provider has not assigned
+// them.
+type Addresses struct {
+	IP    string
+	Extra []string
+}
+
+// Console is a short-lived console address; never the provider's
+// credentials nor the machine's root password.
 type Console struct {
-	URL      string
+	// URL is the console's address. When the session has a Password, the
+	// URL carries it too, as the query parameter "password" (the name
+	// noVNC's pages read: ZJMF-CBAP 10.4.6 mf_cloud/view/vnc_page.html
+	// L133), so the link alone opens the console.
+	URL string
+	// Password is the VNC password of this session, what the vendor's own
+	// console page types in (魔方云 vnc_pass, 魔方DCIM pass); "" when the
+	// console asks for none.
+	Password string
 	ExpireAt time.Time
+}
+
+// WithPassword returns c with its Password set and carried by its URL
+// (see Console.URL); an empty password changes nothing.
+func (c Console) WithPassword(password string) Console {
+	if password == "" {
+		return c
+	}
+	sep := "?"
+	if strings.Contains(c.URL, "?") {
+		sep = "&"
+	}
+	c.URL += sep + "password=" + url.QueryEscape(password)
+	c.Password = password
+	return c
 }
 
 // TrafficPoint is one 5-minute sample, in bits per second.
@@ -122,6 +164,9 @@ type VMDriver interface {
 	SetVMPassword(ctx context.Context, id, password string) error
 	SetVNCPassword(ctx context.Context, id, password string) error
 	VMConsole(ctx context.Context, id string) (Console, error)
+	// VMAddresses reports the VM's addresses now (after a resize that
+	// changed IPNum, say).
+	VMAddresses(ctx context.Context, id string) (Addresses, error)
 	ResizeVM(ctx context.Context, id string, spec VMSpec) error
 	VMTraffic(ctx context.Context, id string, from, to time.Time) ([]TrafficPoint, error)
 	ListRules(ctx context.Context, id string) ([]Rule, error)
@@ -142,6 +187,9 @@ type Machine struct {
 	ID  string // the provider's id (DCIM server id); "" for IPMI-only
 	Ref string // zonkvmd's name of the order ("zonkvmd-lease-7")
 	BMC BMC
+	// IPNum is how many addresses the order has (ipnum; 0 counts as one).
+	// A provider that hands out addresses itself (sim) gives this many.
+	IPNum int
 }
 
 // Install is a reinstall request (lease_install, idc_install).
@@ -161,6 +209,10 @@ type BareMetalDriver interface {
 	SetMachinePassword(ctx context.Context, m Machine, password string) error
 	MachineConsole(ctx context.Context, m Machine) (Console, error)
 	MachineTraffic(ctx context.Context, m Machine, from, to time.Time) ([]TrafficPoint, error)
+	// MachineAddresses reports the machine's addresses as the provider
+	// assigned them; ErrUnsupported where only the inventory knows them
+	// (ipmi).
+	MachineAddresses(ctx context.Context, m Machine) (Addresses, error)
 }
 
 // SiteSpec is a hosting site as ordered (create_hosting).

@@ -151,6 +151,7 @@ type job struct {
 	password     []byte
 	cfg          config
 	inBandwidth  string
+	resellerID   int64 // the VM's owner at the provider (魔方云 files it under the reseller's user)
 }
 
 func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
@@ -158,10 +159,10 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 	var disks string
 	err := s.DB.QueryRow(ctx, `
 		SELECT o.order_status, o.login_port, o.line_id, o.provider_ref, s.mirror_name, o.login_password_enc,
-		       o.cpu, o.memory, o.bandwidth, o.in_bandwidth, o.defense, o.ip_num, o.harddisks
+		       o.cpu, o.memory, o.bandwidth, o.in_bandwidth, o.defense, o.ip_num, o.harddisks, o.reseller_id
 		FROM server_orders o JOIN systems s ON s.id = o.system_id WHERE o.id = $1`, id).
 		Scan(&j.status, &j.port, &j.lineID, &j.ref, &j.image, &j.password, &j.cfg.CPU, &j.cfg.RAM,
-			&j.cfg.Bandwidth, &j.inBandwidth, &j.cfg.Defense, &j.cfg.IPNum, &disks)
+			&j.cfg.Bandwidth, &j.inBandwidth, &j.cfg.Defense, &j.cfg.IPNum, &disks, &j.resellerID)
 	if err != nil {
 		return j, fmt.Errorf("server job: order %d: %w", id, err)
 	}
@@ -172,7 +173,7 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 func (j job) spec(ref, password string) provider.VMSpec {
 	spec := provider.VMSpec{Ref: ref, CPU: j.cfg.CPU, MemoryGB: j.cfg.RAM, BandwidthMbps: j.cfg.Bandwidth,
 		InBandwidthMbps: atoi(j.inBandwidth), DefenseGB: j.cfg.Defense, IPNum: j.cfg.IPNum, Image: j.image,
-		Password: password, Port: j.port}
+		Password: password, Port: j.port, Owner: strconv.FormatInt(j.resellerID, 10)}
 	if len(j.cfg.Disks) > 0 {
 		spec.SystemDiskGB, spec.DataDisksGB = j.cfg.Disks[0], j.cfg.Disks[1:]
 	}

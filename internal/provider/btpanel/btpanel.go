@@ -6,9 +6,11 @@
 // A catalogue line opens it with the provider object
 //
 //	{"driver":"btpanel","url":"http://host:8888","key":"<api_sk>",
-//	 "site_root":"/www/wwwroot","php_default":"81"}
+//	 "site_root":"/www/wwwroot","php_default":"81",
+//	 "tls_insecure_skip_verify":false,"ca_cert":"<PEM>"}
 //
-// where site_root and php_default are optional. Every request is signed
+// where site_root, php_default and the TLS settings (provider.TLS) are
+// optional. Every request is signed
 // with request_time and request_token = md5(request_time + md5(key)), and
 // each driver keeps the panel's session cookie in a cookie jar of its own.
 // The subpackage btpanelfake is an in-memory BT panel for tests.
@@ -77,6 +79,11 @@ func Open(raw json.RawMessage, deps provider.Deps) (provider.Set, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return provider.Set{}, fmt.Errorf("btpanel: config: %w", err)
 	}
+	hc, err := provider.HTTPClient(raw, deps.HTTP)
+	if err != nil {
+		return provider.Set{}, fmt.Errorf("btpanel: config: %w", err)
+	}
+	deps.HTTP = hc
 	d, err := New(cfg, deps)
 	if err != nil {
 		return provider.Set{}, err

@@ -219,6 +219,12 @@ func (d *Driver) MachineTraffic(context.Context, provider.Machine, time.Time, ti
 	return nil, fmt.Errorf("ipmi: traffic: %w", provider.ErrUnsupported)
 }
 
+// MachineAddresses returns provider.ErrUnsupported: a BMC hands out no
+// addresses; the inventory (lease_machines.ip) has them.
+func (d *Driver) MachineAddresses(context.Context, provider.Machine) (provider.Addresses, error) {
+	return provider.Addresses{}, fmt.Errorf("ipmi: addresses: %w", provider.ErrUnsupported)
+}
+
 // session connects to m's BMC, runs fn and closes the session, all within
 // the driver's timeout. Its errors name the operation and the BMC address,
 // never the password, and wrap ErrRejected or ErrUnavailable.

@@ -9,10 +9,12 @@
 //
 //	{"driver": "mofang", "url": "https://dcim.example[/subdir]",
 //	 "username": "...", "password": "...",
-//	 "os_map": {"<mirror_name>": <DCIM image id>}}  // else a numeric name is the id
+//	 "os_map": {"<mirror_name>": <DCIM image id>},  // else a numeric name is the id
+//	 "tls_insecure_skip_verify": false, "ca_cert": "<PEM>"}  // provider.TLS
 //
-// A provider.Machine's ID is the DCIM server id; its Ref is sent as hostid
-// (the billing host the DCIM records the server against).
+// A provider.Machine's ID is the DCIM server id; the order id at the end of
+// its Ref ("zonkvmd-lease-7": 7) is sent as hostid, the numeric billing
+// host id the DCIM records the server against, as ZJMF sends its host id.
 package mofang
 
 import (
@@ -91,10 +93,11 @@ func Open(raw json.RawMessage, deps provider.Deps) (*Driver, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("mofang config: %s", strings.Join(problems, "; "))
 	}
-	d := &Driver{cfg: cfg, base: base, http: deps.HTTP, now: deps.Now}
-	if d.http == nil {
-		d.http = &http.Client{Timeout: 30 * time.Second}
+	hc, err := provider.HTTPClient(raw, deps.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("mofang config: %w", err)
 	}
+	d := &Driver{cfg: cfg, base: base, http: hc, now: deps.Now}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -197,17 +200,35 @@ func containsAny(s string, subs ...string) bool {
 }
 
 // machineParams are the id and hostid every server action takes. A machine
-// without a DCIM id is rejected; an id that is no positive integer names no
-// server (ErrNotFound).
+// without a DCIM id, or whose Ref ends in no order id, is rejected; an id
+// that is no positive integer names no server (ErrNotFound).
 func machineParams(op string, m provider.Machine) (url.Values, error) {
 	if m.ID == "" {
 		return nil, fmt.Errorf("mofang %s: %w: the machine has no DCIM server id", op, provider.ErrRejected)
+	}
+	host, err := hostID(m.Ref)
+	if err != nil {
+		return nil, fmt.Errorf("mofang %s %s: %w", op, m.ID, err)
 	}
 	n, err := strconv.ParseInt(m.ID, 10, 64)
 	if err != nil || n <= 0 {
 		return nil, fmt.Errorf("mofang %s %q: %w", op, m.ID, provider.ErrNotFound)
 	}
-	return url.Values{"id": {strconv.FormatInt(n, 10)}, "hostid": {m.Ref}}, nil
+	return url.Values{"id": {strconv.FormatInt(n, 10)}, "hostid": {host}}, nil
+}
+
+// hostID is the hostid of a machine: the order id ending its Ref, a
+// positive integer as ZJMF sends its host id (ZJMF-CBAP 10.4.6
+// mf_dcim/logic/CloudLogic.php L136, L211, L412 ...: 'hostid' =>
+// $this->hostModel['id']). It returns ErrRejected for a Ref that ends in
+// none.
+func hostID(ref string) (string, error) {
+	num := ref[strings.LastIndex(ref, "-")+1:]
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || num[0] == '+' || num[0] == '0' {
+		return "", fmt.Errorf("%w: ref %q does not end in an order id (the DCIM's hostid)", provider.ErrRejected, ref)
+	}
+	return num, nil
 }
 
 // text is a string the DCIM may write as a number.

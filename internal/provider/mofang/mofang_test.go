@@ -3,6 +3,7 @@ package mofang_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ func TestEveryCallCarriesTheAccountAndTheMachine(t *testing.T) {
 		require.Equal(t, user, r.Form.Get("username"))
 		require.Equal(t, password, r.Form.Get("password"))
 		require.Equal(t, m.ID, r.Form.Get("id"))
-		require.Equal(t, "zonkvmd-lease-7", r.Form.Get("hostid"))
+		require.Equal(t, "7", r.Form.Get("hostid"), "hostid is the numeric host (order) id")
 		require.Empty(t, r.Query.Get("password"), "credentials go in the body, not the URL")
 	}
 	require.Equal(t, "ipmiOff", reqs[0].Action)
@@ -172,6 +173,16 @@ func TestConsoleIsTheRoomsWebsockify(t *testing.T) {
 	require.NotContains(t, c.URL, password)
 	require.NotContains(t, c.URL, user)
 	require.WithinDuration(t, time.Now().Add(5*time.Minute), c.ExpireAt, time.Minute)
+
+	// The link carries the session's pass, as ZJMF's console page does.
+	id, _ := strconv.Atoi(m.ID)
+	got, _ := srv.Machine(id)
+	require.NotEmpty(t, got.VNCPass)
+	require.Equal(t, got.VNCPass, c.Password)
+	u, err := url.Parse(c.URL)
+	require.NoError(t, err)
+	require.Equal(t, got.VNCPass, u.Query().Get("password"))
+	require.NotEmpty(t, u.Query().Get("token"))
 }
 
 func TestTrafficIsConvertedFromTheChartUnit(t *testing.T) {
@@ -215,4 +226,44 @@ func TestConfigErrorsNameTheSettingNotItsValue(t *testing.T) {
 		require.Error(t, err, cfg)
 		require.NotContains(t, err.Error(), "topsecret")
 	}
+}
+
+func TestAMachineWhoseRefEndsInNoOrderIDIsRefusedBeforeAnyCall(t *testing.T) {
+	t.Parallel()
+	srv, d, m := setup(t, fake.Config{})
+	for _, ref := range []string{"", "zonkvmd-lease-", "zonkvmd-lease-x7", "zonkvmd-lease-07", "zonkvmd-lease-+7"} {
+		m.Ref = ref
+		require.ErrorIs(t, d.PowerMachine(ctx(t), m, provider.PowerOn), provider.ErrRejected, "ref %q", ref)
+	}
+	require.Empty(t, srv.Requests())
+}
+
+func TestTheFakeRefusesAHostidThatIsNoNumber(t *testing.T) {
+	t.Parallel()
+	srv, _, m := setup(t, fake.Config{})
+	for _, hostid := range []string{"zonkvmd-lease-7", "", "0", "07"} {
+		body := url.Values{"username": {user}, "password": {password}, "id": {m.ID}, "hostid": {hostid}}
+		res, err := srv.Client().PostForm(srv.BaseURL()+"/index.php?m=api&a=ipmiOn", body)
+		require.NoError(t, err)
+		var answer map[string]any
+		require.NoError(t, json.NewDecoder(res.Body).Decode(&answer))
+		res.Body.Close()
+		require.Equal(t, map[string]any{"status": "error", "msg": "hostid参数错误"}, answer, "hostid %q", hostid)
+	}
+}
+
+func TestAddressesAreTheDCIMsAsZJMFReadsThem(t *testing.T) {
+	t.Parallel()
+	srv, d, m := setup(t, fake.Config{})
+	id, _ := strconv.Atoi(m.ID)
+	srv.SetIPs(id, "192.0.2.50", "192.0.2.51", "192.0.2.52")
+	providertest.MachineAddressesContract(t, 2, func(*testing.T) (provider.BareMetalDriver, provider.Machine) { return d, m })
+	a, err := d.MachineAddresses(ctx(t), m)
+	require.NoError(t, err)
+	require.Equal(t, provider.Addresses{IP: "192.0.2.50", Extra: []string{"192.0.2.51", "192.0.2.52"}}, a)
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	require.Equal(t, "serverDetailed", last.Action)
+	require.Equal(t, m.ID, last.Form.Get("id"))
+	require.False(t, last.Form.Has("hostid"), "ZJMF asks serverDetailed by id only")
 }

@@ -124,9 +124,12 @@ func (d *Driver) SetMachinePassword(ctx context.Context, m provider.Machine, pas
 // MachineConsole opens a KVM-over-IP session (ipmiVnc) and returns its
 // websocket: ws(s)://<vnc_link_url> when the DCIM names an external proxy,
 // else ws(s)://<url>/websockify_<house_id>?token=<token> (ws or wss after
-// the configured url's scheme). The address carries the session token only;
-// the VNC password (pass) is not used. It returns ErrNotFound for an unknown
-// server and ErrUnavailable when the answer has no token.
+// the configured url's scheme). The address carries the session token and
+// the session's VNC password (pass, which ZJMF's console page passes to
+// noVNC: mf_dcim/logic/CloudLogic.php L412-L427 'vnc_pass' => $res['pass'],
+// mf_dcim/view/vnc_page.html L133), never the account's. It returns
+// ErrNotFound for an unknown server and ErrUnavailable when the answer has
+// no token.
 func (d *Driver) MachineConsole(ctx context.Context, m provider.Machine) (provider.Console, error) {
 	p, err := machineParams("MachineConsole", m)
 	if err != nil {
@@ -136,6 +139,7 @@ func (d *Driver) MachineConsole(ctx context.Context, m provider.Machine) (provid
 		Token      text `json:"token"`
 		HouseID    text `json:"house_id"`
 		VNCLinkURL text `json:"vnc_link_url"`
+		Pass       text `json:"pass"`
 	}
 	if err := d.call(ctx, "ipmiVnc", p, &res); err != nil {
 		return provider.Console{}, fmt.Errorf("mofang MachineConsole %s: %w", m.ID, err)
@@ -157,5 +161,6 @@ func (d *Driver) MachineConsole(ctx context.Context, m provider.Machine) (provid
 	if strings.Contains(u, d.cfg.Password) {
 		return provider.Console{}, fmt.Errorf("mofang MachineConsole %s: %w: the console address carries credentials", m.ID, provider.ErrUnavailable)
 	}
-	return provider.Console{URL: u, ExpireAt: d.now().Add(consoleTTL)}, nil
+	c := provider.Console{URL: u, ExpireAt: d.now().Add(consoleTTL)}
+	return c.WithPassword(string(res.Pass)), nil
 }

@@ -20,8 +20,11 @@ const consoleTTL = 5 * time.Minute
 // an external console, vnc_url when it is already ws(s)://, else
 // ws(s)://<server>/cloud_ws<path>?token=<token> (the server url without its
 // last path segment, the admin path). The address carries the one-time
-// token only, never a password. It returns ErrNotFound for an unknown cloud
-// and ErrUnavailable when the answer has no usable address.
+// token and the session's VNC password (vnc_pass, which ZJMF's console
+// page passes to noVNC: mf_cloud/view/vnc_page.html L133), never the root
+// password nor the account's. 魔方云 hands out both afresh with every
+// session. It returns ErrNotFound for an unknown cloud and ErrUnavailable
+// when the answer has no usable address.
 func (d *Driver) VMConsole(ctx context.Context, id string) (provider.Console, error) {
 	id, err := cloudID("VMConsole", id)
 	if err != nil {
@@ -35,12 +38,14 @@ func (d *Driver) VMConsole(ctx context.Context, id string) (provider.Console, er
 	if u == "" || strings.Contains(u, d.cfg.Password) || strings.Contains(u, url.QueryEscape(d.cfg.Password)) {
 		return provider.Console{}, fmt.Errorf("mofangyun VMConsole %s: %w: no usable console address in the answer", id, provider.ErrUnavailable)
 	}
-	return provider.Console{URL: u, ExpireAt: d.now().Add(consoleTTL)}, nil
+	c := provider.Console{URL: u, ExpireAt: d.now().Add(consoleTTL)}
+	return c.WithPassword(string(res.VNCPass)), nil
 }
 
-// vncAnswer is the answer of POST clouds/{id}/vnc. Its vnc_pass and
-// password (the root password) are deliberately not read.
+// vncAnswer is the answer of POST clouds/{id}/vnc. Its password (the root
+// password) is deliberately not read.
 type vncAnswer struct {
+	VNCPass     text `json:"vnc_pass"`
 	VNCURL      text `json:"vnc_url"`
 	VNCURLHTTP  text `json:"vnc_url_http"`
 	VNCURLHTTPS text `json:"vnc_url_https"`

@@ -10,11 +10,13 @@
 //	 "node" | "area" | "node_group": <placement id, at most one>,
 //	 "os_map": {"<mirror_name>": <image id>},  // else POST images/search
 //	 "store": <system and data disk store id>, "type": "host|lightHost|hyperv",
-//	 "client": <Mofang user id owning the clouds>,
-//	 "timezone": "Asia/Shanghai"}               // of the chart times
+//	 "user_prefix": "zonkvmd",  // a reseller's clouds belong to the 魔方云 user <user_prefix><reseller id>
+//	 "timezone": "Asia/Shanghai",               // of the chart times
+//	 "tls_insecure_skip_verify": false, "ca_cert": "<PEM>"}  // provider.TLS
 package mofangyun
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -38,17 +40,18 @@ func init() {
 
 // Config is the provider object of a 魔方云 line.
 type Config struct {
-	URL       string        `json:"url"`
-	Username  string        `json:"username"`
-	Password  string        `json:"password"`
-	Node      ID            `json:"node"`
-	Area      ID            `json:"area"`
-	NodeGroup ID            `json:"node_group"`
-	OSMap     map[string]ID `json:"os_map"`
-	Store     ID            `json:"store"`
-	Type      string        `json:"type"`
-	Client    ID            `json:"client"`
-	Timezone  string        `json:"timezone"`
+	URL        string          `json:"url"`
+	Username   string          `json:"username"`
+	Password   string          `json:"password"`
+	Node       ID              `json:"node"`
+	Area       ID              `json:"area"`
+	NodeGroup  ID              `json:"node_group"`
+	OSMap      map[string]ID   `json:"os_map"`
+	Store      ID              `json:"store"`
+	Type       string          `json:"type"`
+	UserPrefix string          `json:"user_prefix"`
+	Client     json.RawMessage `json:"client"` // no longer a setting: refused
+	Timezone   string          `json:"timezone"`
 }
 
 // ID is a provider id written either as a JSON number or a string.
@@ -77,8 +80,11 @@ type Driver struct {
 	now  func() time.Time
 	poll time.Duration // how often ResizeVM looks whether a cloud is off
 
+	userPrefix string // cfg.UserPrefix or defaultUserPrefix
+
 	mu     sync.Mutex
 	groups map[string]string // cloud id → security group id, once known
+	users  map[string]ID     // owner → 魔方云 user id, once known
 }
 
 var _ provider.VMDriver = (*Driver)(nil)
@@ -108,13 +114,18 @@ func Open(raw json.RawMessage, deps provider.Deps) (*Driver, error) {
 	if hc == nil {
 		hc = defaultHTTP
 	}
+	if hc, err = provider.HTTPClient(raw, hc); err != nil {
+		return nil, fmt.Errorf("mofangyun config: %w", err)
+	}
 	return &Driver{
-		cfg:    cfg,
-		c:      &client{base: base, user: cfg.Username, pass: cfg.Password, http: hc, now: now},
-		tz:     tz,
-		now:    now,
-		poll:   2 * time.Second,
-		groups: map[string]string{},
+		cfg:        cfg,
+		c:          &client{base: base, user: cfg.Username, pass: cfg.Password, http: hc, now: now},
+		tz:         tz,
+		now:        now,
+		poll:       2 * time.Second,
+		groups:     map[string]string{},
+		users:      map[string]ID{},
+		userPrefix: cmp.Or(cfg.UserPrefix, defaultUserPrefix),
 	}, nil
 }
 
@@ -144,6 +155,9 @@ func checkConfig(cfg *Config) (string, error) {
 		if p != "" {
 			placed++
 		}
+	}
+	if cfg.Client != nil {
+		problems = append(problems, "client is not a setting: each reseller's clouds belong to its own 魔方云 user (user_prefix)")
 	}
 	if placed > 1 {
 		problems = append(problems, "give at most one of node, area, node_group")

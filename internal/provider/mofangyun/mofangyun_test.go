@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,7 +54,7 @@ func open(t *testing.T, srv *fake.Server, settings ...map[string]any) provider.V
 
 func spec(ref string) provider.VMSpec {
 	return provider.VMSpec{Ref: ref, CPU: 2, MemoryGB: 2, SystemDiskGB: 20, DataDisksGB: []int{10, 30},
-		BandwidthMbps: 5, IPNum: 1, Image: providertest.Image, Password: "Zk8#pw-test1", Port: 22}
+		BandwidthMbps: 5, IPNum: 1, Image: providertest.Image, Password: "Zk8#pw-test1", Port: 22, Owner: "7"}
 }
 
 func ctx(t *testing.T) context.Context {
@@ -186,7 +187,7 @@ func TestBadCredentialsAreRejectedWithoutEchoingThem(t *testing.T) {
 
 func TestCreateSendsAPHPFormWithNestedDisks(t *testing.T) {
 	t.Parallel()
-	srv, d := setup(t, map[string]any{"store": 7, "type": "host", "client": "55"})
+	srv, d := setup(t, map[string]any{"store": 7, "type": "host"})
 	s := spec("zonkvmd-server-5")
 	s.InBandwidthMbps = 20
 	vm, err := d.CreateVM(ctx(t), s)
@@ -205,10 +206,13 @@ func TestCreateSendsAPHPFormWithNestedDisks(t *testing.T) {
 		"other_data_disk[0][size]": "10", "other_data_disk[0][store]": "7",
 		"other_data_disk[1][size]": "30", "other_data_disk[1][store]": "7",
 		"in_bw": "20", "out_bw": "5", "ip_num": "1", "password_type": "0", "rootpass": "Zk8#pw-test1",
-		"port": "22", "num": "1", "node": "3", "store": "7", "type": "host", "client": "55",
+		"port": "22", "num": "1", "node": "3", "store": "7", "type": "host",
 	} {
 		require.Equal(t, want, f.Get(key), key)
 	}
+	client, err := strconv.Atoi(f.Get("client"))
+	require.NoError(t, err, "client is the id of the reseller's 魔方云 user")
+	require.Equal(t, "zonkvmd7", srv.Users()[client])
 	require.Empty(t, create.Query, "a POST carries its parameters in the body")
 
 	id, _ := strconv.Atoi(vm.ID)
@@ -274,10 +278,11 @@ func TestResizePowersOffChangesAndPowersOn(t *testing.T) {
 	require.NoError(t, err)
 	bigger := spec("zonkvmd-server-8")
 	bigger.CPU, bigger.MemoryGB, bigger.DataDisksGB = 4, 8, []int{10, 50}
+	created := len(srv.Requests())
 	require.NoError(t, d.ResizeVM(ctx(t), vm.ID, bigger))
 
 	var calls []string
-	for _, r := range srv.Requests() {
+	for _, r := range srv.Requests()[created:] {
 		if r.Method != http.MethodGet && strings.HasPrefix(r.Path, "/v1/") && r.Path != "/v1/login" && r.Path != "/v1/clouds" {
 			calls = append(calls, r.Method+" "+r.Path)
 		}
@@ -316,6 +321,19 @@ func TestConsoleIsTheWebsocketOutsideTheAdminPath(t *testing.T) {
 	require.NotContains(t, c.URL, cl.RootPassword)
 	require.NotContains(t, c.URL, password)
 	require.WithinDuration(t, time.Now().Add(5*time.Minute), c.ExpireAt, time.Minute)
+
+	// The link carries the session's vnc_pass, as ZJMF's console page does.
+	require.NotEmpty(t, cl.VNCPass)
+	require.Equal(t, cl.VNCPass, c.Password)
+	u, err := url.Parse(c.URL)
+	require.NoError(t, err)
+	require.Equal(t, cl.VNCPass, u.Query().Get("password"))
+	require.NotEmpty(t, u.Query().Get("token"))
+	again, err := d.VMConsole(ctx(t), vm.ID)
+	require.NoError(t, err)
+	cl, _ = srv.Cloud(id)
+	require.Equal(t, cl.VNCPass, again.Password, "each link carries its own session's password")
+	require.NotEqual(t, c.Password, again.Password)
 }
 
 func TestEachCloudGetsOneBoundGroupDroppedWithIt(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 )
 
 // ResizeVM changes cores and memory (PUT clouds/{id}), grows disks (PUT
-// disks/{disk_id} size) and sets bandwidth (PUT clouds/{id}/bw). Like ZJMF,
+// disks/{disk_id} size), sets bandwidth (PUT clouds/{id}/bw) and the
+// number of addresses (PUT clouds/{id}/ip num, as ZJMF-CBAP 10.4.6
+// mf_cloud/model/HostLinkModel.php L2064-2066 does). Like ZJMF,
 // it powers a running cloud off before a cpu, memory or disk change and on
 // again afterwards (also when a change fails). Zero fields are left as they
 // are. It returns ErrNotFound for an unknown cloud, ErrRejected for a disk
@@ -71,8 +73,13 @@ func (d *Driver) applyResize(ctx context.Context, id string, c cloud, spec provi
 			in = spec.BandwidthMbps
 		}
 		if in != c.InBW.int() || spec.BandwidthMbps != c.OutBW.int() {
-			return d.c.call(ctx, http.MethodPut, "clouds/"+id+"/bw", form{"in_bw": in, "out_bw": spec.BandwidthMbps}, nil)
+			if err := d.c.call(ctx, http.MethodPut, "clouds/"+id+"/bw", form{"in_bw": in, "out_bw": spec.BandwidthMbps}, nil); err != nil {
+				return err
+			}
 		}
+	}
+	if spec.IPNum > 0 && spec.IPNum != c.IPNum.int() {
+		return d.c.call(ctx, http.MethodPut, "clouds/"+id+"/ip", form{"num": spec.IPNum}, nil)
 	}
 	return nil
 }

@@ -85,12 +85,19 @@ func (r ruleRow) rule() provider.Rule {
 	return out
 }
 
-// ipRange turns an address or CIDR into its first and last address; ""
-// means every IPv4 address.
+// anyIPv4 is how 魔方云 rules write "every IPv4 address": start_ip and
+// end_ip both 0.0.0.0, as ZJMF sends it (ZJMF-CBAP 10.4.6
+// mf_cloud/model/HostLinkModel.php L1118-1119, the lightHost deny-all rule;
+// addon/idcsmart_cloud/model/IdcsmartSecurityGroupRuleModel.php transRule
+// L463-476 turns its default 0.0.0.0/0 into 0.0.0.0-0.0.0.0 too).
+const anyIPv4 = "0.0.0.0"
+
+// ipRange turns an address or CIDR into its first and last address; "",
+// 0.0.0.0 and 0.0.0.0/0 mean every IPv4 address (anyIPv4 twice).
 func ipRange(s string) (string, string, error) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		s = "0.0.0.0/0"
+	if s == "" || s == anyIPv4 || s == "0.0.0.0/0" {
+		return anyIPv4, anyIPv4, nil
 	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.String(), a.String(), nil
@@ -113,9 +120,12 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return a
 }
 
-// cidr turns a range back into an address or CIDR; a range that is no
-// prefix is written start-end.
+// cidr turns a range back into an address or CIDR (anyIPv4 twice:
+// 0.0.0.0/0); a range that is no prefix is written start-end.
 func cidr(start, end string) string {
+	if start == anyIPv4 && end == anyIPv4 {
+		return "0.0.0.0/0"
+	}
 	a, err1 := netip.ParseAddr(start)
 	b, err2 := netip.ParseAddr(end)
 	if err1 != nil || err2 != nil || a == b {

@@ -186,8 +186,6 @@ func (d *Driver) makeGroup(ctx context.Context, id string, c cloud) (string, err
 	}
 	if c.UserID > 0 {
 		f["uid"] = c.UserID.idString()
-	} else if d.cfg.Client != "" {
-		f["uid"] = d.cfg.Client
 	}
 	if c.Type != "" {
 		f["type"] = string(c.Type)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/zonkvm/zonkvmd/internal/provider"
 )
@@ -27,6 +28,32 @@ type cloud struct {
 	InBW         num    `json:"in_bw"`
 	OutBW        num    `json:"out_bw"`
 	Disk         []disk `json:"disk"`
+	IPNum        num    `json:"ip_num"`
+	IP           []struct {
+		Address text `json:"ipaddress"`
+	} `json:"ip"`
+	IPv6 []struct {
+		Address text `json:"ipv6"`
+	} `json:"ipv6"`
+}
+
+// addresses are the cloud's main address and the others, as ZJMF reads
+// them (ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php syncIp
+// L3501-3511: every ip[].ipaddress and ipv6[].ipv6 but mainip).
+func (c cloud) addresses() provider.Addresses {
+	a := provider.Addresses{IP: string(c.MainIP)}
+	add := func(ip text) {
+		if ip != "" && ip != c.MainIP && !slices.Contains(a.Extra, string(ip)) {
+			a.Extra = append(a.Extra, string(ip))
+		}
+	}
+	for _, ip := range c.IP {
+		add(ip.Address)
+	}
+	for _, ip := range c.IPv6 {
+		add(ip.Address)
+	}
+	return a
 }
 
 type disk struct {
@@ -58,10 +85,16 @@ func (d *Driver) CreateVM(ctx context.Context, spec provider.VMSpec) (provider.V
 	if err != nil {
 		return provider.VM{}, err
 	}
+	client, err := d.userID(ctx, spec.Owner)
+	if err != nil {
+		return provider.VM{}, fmt.Errorf("mofangyun CreateVM %s: %w", spec.Ref, err)
+	}
+	f := d.createForm(spec, osID)
+	f["client"] = client
 	var res struct {
 		ID num `json:"id"`
 	}
-	if err := d.c.call(ctx, http.MethodPost, "clouds", d.createForm(spec, osID), &res); err != nil {
+	if err := d.c.call(ctx, http.MethodPost, "clouds", f, &res); err != nil {
 		return provider.VM{}, fmt.Errorf("mofangyun CreateVM %s: %w", spec.Ref, err)
 	}
 	if res.ID <= 0 {
@@ -78,6 +111,8 @@ func checkSpec(spec provider.VMSpec) error {
 		return fmt.Errorf("mofangyun CreateVM %s: %w: cpu, memory and system disk must be positive", spec.Ref, provider.ErrRejected)
 	case spec.Password == "":
 		return fmt.Errorf("mofangyun CreateVM %s: %w: a root password is required", spec.Ref, provider.ErrRejected)
+	case spec.Owner == "":
+		return fmt.Errorf("mofangyun CreateVM %s: %w: the spec names no owner (the reseller its 魔方云 user is for)", spec.Ref, provider.ErrRejected)
 	}
 	return nil
 }
@@ -109,7 +144,7 @@ func (d *Driver) createForm(spec provider.VMSpec, osID ID) form {
 		f["port"] = spec.Port
 	}
 	for key, v := range map[string]ID{"node": d.cfg.Node, "area": d.cfg.Area, "node_group": d.cfg.NodeGroup,
-		"store": d.cfg.Store, "client": d.cfg.Client} {
+		"store": d.cfg.Store} {
 		if v != "" {
 			f[key] = v
 		}
@@ -138,7 +173,8 @@ func (d *Driver) vm(ctx context.Context, id, password string) (provider.VM, erro
 	if err != nil {
 		return provider.VM{}, err
 	}
-	vm := provider.VM{ID: id, IP: string(c.MainIP), Password: string(c.RootPassword)}
+	a := c.addresses()
+	vm := provider.VM{ID: id, IP: a.IP, Password: string(c.RootPassword), ExtraIPs: a.Extra}
 	if vm.Password == "" {
 		vm.Password = password
 	}
@@ -325,4 +361,18 @@ func (d *Driver) SetVNCPassword(ctx context.Context, id, _ string) error {
 		return err
 	}
 	return fmt.Errorf("mofangyun SetVNCPassword %s: %w: 魔方云 issues a console password per session", id, provider.ErrUnsupported)
+}
+
+// VMAddresses reads the cloud's addresses from its detail (GET
+// clouds/{id}). It returns ErrNotFound for an unknown cloud.
+func (d *Driver) VMAddresses(ctx context.Context, id string) (provider.Addresses, error) {
+	id, err := cloudID("VMAddresses", id)
+	if err != nil {
+		return provider.Addresses{}, err
+	}
+	c, err := d.detail(ctx, "VMAddresses", id)
+	if err != nil {
+		return provider.Addresses{}, err
+	}
+	return c.addresses(), nil
 }

@@ -56,6 +56,16 @@ func BareMetalContract(t *testing.T, open func(t *testing.T) (provider.BareMetal
 			checkTraffic(t, pts, from, to)
 		}
 	})
+	t.Run("addresses are valid and distinct", func(t *testing.T) {
+		d, m := open(t)
+		a, err := d.MachineAddresses(ctx(t), m)
+		if supported(t, err, "MachineAddresses") {
+			if a.IP == "" {
+				a.IP = "0.0.0.0" // the inventory's
+			}
+			checkAddresses(t, a, len(a.Extra))
+		}
+	})
 	t.Run("an unknown machine answers ErrNotFound", func(t *testing.T) {
 		d, m := open(t)
 		if m.ID == "" {
@@ -77,5 +87,21 @@ func BareMetalContract(t *testing.T, open func(t *testing.T) (provider.BareMetal
 		notFound("MachineConsole", err)
 		_, err = d.MachineTraffic(ctx(t), m, time.Now().Add(-time.Hour), time.Now())
 		notFound("MachineTraffic", err)
+		_, err = d.MachineAddresses(ctx(t), m)
+		notFound("MachineAddresses", err)
 	})
+}
+
+// MachineAddressesContract checks what MachineAddresses reports for the
+// machine open returns, which its provider gave extra addresses: no error,
+// and exactly extra distinct valid extra addresses besides the main one
+// (which may be "" where only the inventory knows it).
+func MachineAddressesContract(t *testing.T, extra int, open func(t *testing.T) (provider.BareMetalDriver, provider.Machine)) {
+	d, m := open(t)
+	a, err := d.MachineAddresses(ctx(t), m)
+	require.NoError(t, err)
+	if a.IP == "" {
+		a.IP = "0.0.0.0" // the inventory's; checked as distinct from the extra ones only
+	}
+	checkAddresses(t, a, extra)
 }

@@ -55,13 +55,18 @@ func ctx(t *testing.T) context.Context {
 }
 
 // checkConsole checks a console address: not empty, a URL, expiring in the
-// future, and carrying none of the secrets.
+// future, carrying its session's VNC password (when it has one) as the
+// query parameter password, and none of the secrets.
 func checkConsole(t *testing.T, c provider.Console, secrets ...string) {
 	t.Helper()
 	require.NotEmpty(t, c.URL)
 	u, err := url.Parse(c.URL)
 	require.NoError(t, err)
 	require.NotEmpty(t, u.Scheme, "console URL %q has no scheme", c.URL)
+	require.Equal(t, c.Password, u.Query().Get("password"), "the URL carries the session's VNC password, if any")
+	for _, s := range secrets {
+		require.True(t, s == "" || s != c.Password, "the VNC password is a root password")
+	}
 	require.True(t, c.ExpireAt.After(time.Now()), "console expires at %v, in the past", c.ExpireAt)
 	require.True(t, c.ExpireAt.Before(time.Now().Add(24*time.Hour)), "console lives until %v: not short-lived", c.ExpireAt)
 	for _, s := range secrets {

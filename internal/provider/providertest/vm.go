@@ -3,6 +3,7 @@ package providertest
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func VMContract(t *testing.T, open func(t *testing.T) provider.VMDriver) {
 		{"traffic points are 5 minutes apart within the window", vmTraffic},
 		{"rules round-trip", rulesRoundTrip},
 		{"resize grows and keeps the VM running", vmResize},
+		{"extra addresses follow ip_num", vmAddresses},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -120,7 +122,7 @@ func newSpec() provider.VMSpec {
 	return provider.VMSpec{
 		Ref: newRef(), CPU: 2, MemoryGB: 2, SystemDiskGB: 20, DataDisksGB: []int{10},
 		BandwidthMbps: 5, InBandwidthMbps: 10, IPNum: 1, Image: Image,
-		Password: createPassword, Port: 22,
+		Password: createPassword, Port: 22, Owner: "7",
 	}
 }
 
@@ -155,6 +157,8 @@ func unknownVM(t *testing.T, d provider.VMDriver) {
 	}
 	_, err = d.VMConsole(ctx(t), id)
 	notFound("VMConsole", err)
+	_, err = d.VMAddresses(ctx(t), id)
+	notFound("VMAddresses", err)
 	notFound("ResizeVM", d.ResizeVM(ctx(t), id, newSpec()))
 	_, err = d.VMTraffic(ctx(t), id, time.Now().Add(-time.Hour), time.Now())
 	notFound("VMTraffic", err)
@@ -208,4 +212,42 @@ func rulesRoundTrip(t *testing.T, d provider.VMDriver) {
 	require.Len(t, rules, 1)
 	require.Equal(t, block.ID, rules[0].ID)
 	require.ErrorIs(t, d.DeleteRule(ctx(t), vm.ID, web.ID), provider.ErrNotFound)
+}
+
+// vmAddresses checks the extra addresses of a VM bought with three: the
+// create reports two besides its main one, VMAddresses the same, and a
+// resize to two keeps the main address and one of them.
+func vmAddresses(t *testing.T, d provider.VMDriver) {
+	spec := newSpec()
+	spec.IPNum = 3
+	vm := create(t, d, spec)
+	a, err := d.VMAddresses(ctx(t), vm.ID)
+	require.NoError(t, err)
+	require.Equal(t, vm.IP, a.IP)
+	require.ElementsMatch(t, vm.ExtraIPs, a.Extra)
+	checkAddresses(t, a, 2)
+
+	spec.IPNum = 2
+	require.NoError(t, d.ResizeVM(ctx(t), vm.ID, spec))
+	b, err := d.VMAddresses(ctx(t), vm.ID)
+	require.NoError(t, err)
+	require.Equal(t, a.IP, b.IP, "the main address stays")
+	checkAddresses(t, b, 1)
+	require.Subset(t, a.Extra, b.Extra, "a kept address does not change")
+}
+
+// checkAddresses checks a machine's addresses: a main one and extra ones
+// that are distinct valid addresses, none the main one.
+func checkAddresses(t *testing.T, a provider.Addresses, extra int) {
+	t.Helper()
+	_, err := netip.ParseAddr(a.IP)
+	require.NoError(t, err, "main address %q", a.IP)
+	require.Len(t, a.Extra, extra, "extra addresses %v", a.Extra)
+	seen := map[string]bool{a.IP: true}
+	for _, ip := range a.Extra {
+		_, err := netip.ParseAddr(ip)
+		require.NoError(t, err, "extra address %q", ip)
+		require.False(t, seen[ip], "address %s twice in %v (main %s)", ip, a.Extra, a.IP)
+		seen[ip] = true
+	}
 }

@@ -13,6 +13,7 @@ type machine struct {
 	state    provider.PowerState
 	image    string
 	password string
+	extra    []string // extra addresses handed out
 }
 
 // withMachine runs f on a machine (by ID, else Ref) under the store's lock,

@@ -241,3 +241,19 @@ func TestBadSettingsAreRefused(t *testing.T) {
 		require.Error(t, err, cfg)
 	}
 }
+
+func TestAMachineGetsItsExtraAddressesOnce(t *testing.T) {
+	t.Parallel()
+	set := open(t, nil)
+	m := provider.Machine{Ref: "zonkvmd-lease-9", IPNum: 3}
+	providertest.MachineAddressesContract(t, 2, func(*testing.T) (provider.BareMetalDriver, provider.Machine) { return set.BareMetal, m })
+	first, err := set.BareMetal.MachineAddresses(context.Background(), m)
+	require.NoError(t, err)
+	again, err := set.BareMetal.MachineAddresses(context.Background(), m)
+	require.NoError(t, err)
+	require.Equal(t, first, again, "the same addresses every time")
+	other, err := set.BareMetal.MachineAddresses(context.Background(), provider.Machine{Ref: "zonkvmd-lease-10", IPNum: 2})
+	require.NoError(t, err)
+	require.Len(t, other.Extra, 1)
+	require.NotContains(t, first.Extra, other.Extra[0], "two machines never share an address")
+}

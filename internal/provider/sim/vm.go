@@ -25,6 +25,7 @@ type store struct {
 	dbs        map[int64]*database
 	dbNames    map[string]int64
 	softTokens map[string]string
+	extraCount int // extra addresses handed out
 }
 
 func newStore() *store {
@@ -53,7 +54,8 @@ type vm struct {
 const maxRules = 50
 
 // CreateVM makes a running VM, or returns the one made before with the same
-// Ref. Addresses come from 198.51.100.0/24 (public) and 10.0.0.0/8 (local);
+// Ref. Addresses come from 198.51.100.0/24 (public; IPNum-1 extra ones from
+// 198.18.0.0/15) and 10.0.0.0/8 (local);
 // a missing password is generated. It returns ErrRejected for an incomplete
 // spec, and always when the configuration says fail "create".
 func (d *Driver) CreateVM(ctx context.Context, spec provider.VMSpec) (provider.VM, error) {
@@ -72,7 +74,7 @@ func (d *Driver) CreateVM(ctx context.Context, spec provider.VMSpec) (provider.V
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if id, ok := st.refs[spec.Ref]; ok {
-		return st.vms[id].VM, nil
+		return st.vms[id].copyVM(), nil
 	}
 	n := st.vmCount
 	st.vmCount++
@@ -85,9 +87,17 @@ func (d *Driver) CreateVM(ctx context.Context, spec provider.VMSpec) (provider.V
 	if v.Password == "" {
 		v.Password = "Sim" + token(6) + "!"
 	}
+	v.ExtraIPs = st.setExtra(nil, spec.IPNum)
 	st.vms[v.ID] = v
 	st.refs[spec.Ref] = v.ID
-	return v.VM, nil
+	return v.copyVM(), nil
+}
+
+// copyVM is the VM as a caller may keep it (its slices its own).
+func (v *vm) copyVM() provider.VM {
+	out := v.VM
+	out.ExtraIPs = append([]string(nil), v.ExtraIPs...)
+	return out
 }
 
 // withVM runs f on a VM under the store's lock, after the call's delay. It
@@ -200,7 +210,7 @@ func (d *Driver) VMConsole(ctx context.Context, id string) (provider.Console, er
 }
 
 // ResizeVM applies the positive fields of spec. Disks only grow; data disks
-// beyond the current ones are added. It returns ErrNotFound for an unknown
+// beyond the current ones are added; IPNum adds or drops extra addresses. It returns ErrNotFound for an unknown
 // VM and ErrRejected for a shrinking disk.
 func (d *Driver) ResizeVM(ctx context.Context, id string, spec provider.VMSpec) error {
 	return d.withVM(ctx, "ResizeVM", id, func(v *vm) error {
@@ -222,6 +232,10 @@ func (d *Driver) ResizeVM(ctx context.Context, id string, spec provider.VMSpec) 
 		}
 		if len(spec.DataDisksGB) >= len(v.spec.DataDisksGB) {
 			v.spec.DataDisksGB = append([]int(nil), spec.DataDisksGB...)
+		}
+		if spec.IPNum > 0 {
+			v.spec.IPNum = spec.IPNum
+			v.ExtraIPs = d.st.setExtra(v.ExtraIPs, spec.IPNum)
 		}
 		return nil
 	})

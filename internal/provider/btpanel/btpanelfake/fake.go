@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -28,6 +29,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/zonkvm/zonkvmd/internal/provider/providertest"
 )
 
 // Options configure a fake panel.
@@ -49,6 +52,8 @@ type Options struct {
 	RawMessages bool
 	// PHPVersions are the installed PHP versions; nil is 56 74 80 81 82.
 	PHPVersions []string
+	// Certificate, when set, makes the panel serve HTTPS with it.
+	Certificate *tls.Certificate
 }
 
 // Panel is a running fake panel. Its methods are safe for concurrent use.
@@ -109,7 +114,7 @@ func New(t testing.TB, opts Options) *Panel {
 		fs:         map[string]*node{},
 	}
 	p.mkdirAll("/www/wwwroot")
-	p.srv = httptest.NewServer(p)
+	p.srv = providertest.Serve(p, opts.Certificate)
 	p.URL = p.srv.URL
 	t.Cleanup(p.srv.Close)
 	return p

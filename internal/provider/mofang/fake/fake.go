@@ -15,6 +15,7 @@ package fake
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zonkvm/zonkvmd/internal/provider/providertest"
 )
 
 // Config is the fake's account and where it is mounted.
@@ -40,6 +43,8 @@ type Config struct {
 	// TrafficUnit is the y_unit of traffic answers: bps, Kbps, Mbps (the
 	// default) or Gbps.
 	TrafficUnit string
+	// Certificate, when set, makes the fake serve HTTPS with it.
+	Certificate *tls.Certificate
 }
 
 // Machine is a server as the fake keeps it.
@@ -52,7 +57,9 @@ type Machine struct {
 	Port       int
 	PartType   int
 	Reinstalls int
-	HostID     string // the last hostid a request carried
+	HostID     string   // the last hostid a request carried (a positive integer)
+	VNCPass    string   // the VNC password of the last console session
+	IPs        []string // its addresses, the main one first
 }
 
 // Request is one request as the fake received it.
@@ -94,7 +101,7 @@ func New(cfg Config) *Server {
 	}
 	cfg.Prefix = strings.TrimRight(cfg.Prefix, "/")
 	s := &Server{cfg: cfg, nextID: 20, machines: map[int]*Machine{}, images: map[int]string{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = providertest.Serve(http.HandlerFunc(s.serve), cfg.Certificate)
 	return s
 }
 
@@ -106,8 +113,19 @@ func (s *Server) AddMachine(houseID int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextID++
-	s.machines[s.nextID] = &Machine{ID: s.nextID, HouseID: houseID, Power: "on", Port: 22}
+	s.machines[s.nextID] = &Machine{ID: s.nextID, HouseID: houseID, Power: "on", Port: 22,
+		IPs: []string{fmt.Sprintf("192.0.2.%d", s.nextID%250+2)}}
 	return s.nextID
+}
+
+// SetIPs sets a server's addresses, the main one first, as the DCIM's
+// operators assign them.
+func (s *Server) SetIPs(id int, ips ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m := s.machines[id]; m != nil {
+		m.IPs = append([]string(nil), ips...)
+	}
 }
 
 // SetPower sets a server's power as its BMC would report it (nonsupport: no
@@ -227,16 +245,26 @@ func (s *Server) action(a string, f url.Values) map[string]any {
 	id, _ := strconv.Atoi(f.Get("id"))
 	m := s.machines[id]
 	if m == nil {
-		if _, known := actions[a]; known {
+		if _, known := actions[a]; known || a == "serverDetailed" {
 			return errorMsg("服务器不存在")
 		}
 		return errorMsg("未知的操作")
 	}
-	m.HostID = f.Get("hostid")
+	if a == "serverDetailed" { // ZJMF sends the id only (mf_dcim/model/HostLinkModel.php L1222)
+		return detailed(m)
+	}
 	do, known := actions[a]
 	if !known {
 		return errorMsg("未知的操作")
 	}
+	// ZJMF sends its numeric host id as hostid with every server action
+	// (ZJMF-CBAP 10.4.6 mf_dcim/logic/CloudLogic.php L136, L211, L264,
+	// L318, L412, L515: 'hostid' => $this->hostModel['id']); the fake
+	// refuses anything else.
+	if n, err := strconv.Atoi(f.Get("hostid")); err != nil || n <= 0 || strconv.Itoa(n) != f.Get("hostid") {
+		return errorMsg("hostid参数错误")
+	}
+	m.HostID = f.Get("hostid")
 	return do(s, m, f)
 }
 
@@ -245,8 +273,9 @@ var actions = map[string]func(*Server, *Machine, url.Values) map[string]any{
 	"ipmiOff":       func(_ *Server, m *Machine, _ url.Values) map[string]any { return power(m, "off") },
 	"ipmiReboot":    func(_ *Server, m *Machine, _ url.Values) map[string]any { return power(m, "on") },
 	"ipmiPowerSync": func(_ *Server, m *Machine, _ url.Values) map[string]any { return success(m.Power) },
-	"ipmiVnc": func(_ *Server, m *Machine, _ url.Values) map[string]any {
-		return map[string]any{"status": "success", "token": randomHex(16), "house_id": m.HouseID, "pass": randomHex(4)}
+	"ipmiVnc": func(_ *Server, m *Machine, _ url.Values) map[string]any { // a fresh token and password every session
+		m.VNCPass = randomHex(4)
+		return map[string]any{"status": "success", "token": randomHex(16), "house_id": m.HouseID, "pass": m.VNCPass}
 	},
 	"ipmiCrackPwd": func(_ *Server, m *Machine, f url.Values) map[string]any {
 		if len(f.Get("crack_password")) < 6 {
@@ -260,6 +289,24 @@ var actions = map[string]func(*Server, *Machine, url.Values) map[string]any{
 		return map[string]any{"status": "success", "data": map[string]any{}}
 	},
 	"traffic": (*Server).traffic,
+}
+
+// detailed is serverDetailed as ZJMF reads it (ZJMF-CBAP 10.4.6
+// mf_dcim/model/HostLinkModel.php L1225-1226: server.zhuip, the main
+// address; ip.ipaddress, the others; mf_dcim/logic/CloudLogic.php L899-907:
+// ip.subnet_ip rows of ipaddress, subnetmask, gateway).
+func detailed(m *Machine) map[string]any {
+	main, extra := "", []string{}
+	if len(m.IPs) > 0 {
+		main, extra = m.IPs[0], m.IPs[1:]
+	}
+	subnet := []map[string]any{}
+	for _, ip := range m.IPs {
+		subnet = append(subnet, map[string]any{"ipaddress": ip, "subnetmask": "255.255.255.0", "gateway": "192.0.2.1"})
+	}
+	return map[string]any{"status": "success",
+		"server": map[string]any{"id": m.ID, "zhuip": main},
+		"ip":     map[string]any{"ipaddress": extra, "subnet_ip": subnet}}
 }
 
 func power(m *Machine, to string) map[string]any {

@@ -14,7 +14,8 @@ type Cloud struct {
 	Hostname     string
 	RootPassword string
 	MainIP       string
-	Status       string // on | off | wait_reboot | ...
+	IPs          []string // every address, MainIP first (ip_num of them)
+	Status       string   // on | off | wait_reboot | ...
 	Type         string
 	NodeID       int
 	KVMID        string
@@ -25,7 +26,8 @@ type Cloud struct {
 	IPNum        int
 	OS           int
 	Port         int
-	Disks        []int // disk ids, the system disk first
+	Disks        []int  // disk ids, the system disk first
+	VNCPass      string // the VNC password of the last console session
 	// Placement is the placement parameter given ("node=3").
 	Placement string
 }
@@ -71,10 +73,21 @@ func (s *Server) AddCloud(hostname string) int {
 	c := &Cloud{ID: s.nextID, Hostname: hostname, RootPassword: randomHex(6), Status: "on", Type: "host",
 		NodeID: 1, UserID: 1, CPU: 1, Memory: 1024, Placement: "node=1"}
 	c.KVMID = fmt.Sprintf("ser%09d", c.ID)
-	s.nextIP++
-	c.MainIP = fmt.Sprintf("203.0.113.%d", s.nextIP%250+2)
+	s.setIPNum(c, 1)
 	s.clouds[c.ID] = c
 	return c.ID
+}
+
+// setIPNum gives c n addresses (at least one): the first stays its main
+// address, new ones are allocated, surplus ones dropped from the end.
+func (s *Server) setIPNum(c *Cloud, n int) {
+	n = max(n, 1)
+	for len(c.IPs) < n {
+		s.nextIP++
+		c.IPs = append(c.IPs, fmt.Sprintf("203.0.%d.%d", 113+s.nextIP/250%100, s.nextIP%250+2))
+	}
+	c.IPs = c.IPs[:n]
+	c.IPNum, c.MainIP = n, c.IPs[0]
 }
 
 // Cloud returns a copy of a cloud, false when there is none.
@@ -87,6 +100,7 @@ func (s *Server) Cloud(id int) (Cloud, bool) {
 	}
 	cp := *c
 	cp.Disks = append([]int(nil), c.Disks...)
+	cp.IPs = append([]string(nil), c.IPs...)
 	return cp, true
 }
 
@@ -127,6 +141,10 @@ func (s *Server) dispatch(method string, seg []string, p params) answer {
 		return ok(map[string]any{"id": 1, "username": s.cfg.Username})
 	case key == "GET statistics" && len(seg) == 1:
 		return s.statistics(p)
+	case key == "POST user" && len(seg) == 1:
+		return s.createUser(p)
+	case key == "POST user" && len(seg) == 2 && seg[1] == "check":
+		return s.checkUser(p)
 	case key == "POST images" && len(seg) == 2 && seg[1] == "search":
 		return s.searchImage(p)
 	case seg[0] == "clouds":
@@ -182,9 +200,10 @@ func (s *Server) cloudAction(key string, c *Cloud, p params) answer {
 		c.Status = "off"
 	case "POST reboot", "POST hard_reboot":
 		c.Status = "wait_reboot"
-	case "POST vnc":
+	case "POST vnc": // a fresh token and VNC password every session
+		c.VNCPass = randomHex(4)
 		return ok(map[string]any{
-			"vnc_url": "", "vnc_pass": randomHex(4), "password": c.RootPassword,
+			"vnc_url": "", "vnc_pass": c.VNCPass, "password": c.RootPassword,
 			"path": "/" + c.KVMID, "token": randomHex(16),
 		})
 	case "PUT reinstall":
@@ -194,6 +213,12 @@ func (s *Server) cloudAction(key string, c *Cloud, p params) answer {
 			return fail(http.StatusBadRequest, "密码格式错误")
 		}
 		c.RootPassword = p.str("password")
+	case "PUT ip": // ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php L2064-2066: num, ip_group
+		n, given := p.int("num")
+		if !given || n < 1 {
+			return fail(http.StatusBadRequest, "num参数错误")
+		}
+		s.setIPNum(c, n)
 	case "PUT bw":
 		in, okIn := p.int("in_bw")
 		out, okOut := p.int("out_bw")
@@ -247,12 +272,19 @@ func (s *Server) detail(c *Cloud, withPassword bool) map[string]any {
 		d := s.disks[id]
 		disks = append(disks, map[string]any{"id": d.ID, "name": d.Name, "size": d.Size, "type": d.Type, "store": d.Store})
 	}
+	// Every address is a row of ip, the main one too (ZJMF-CBAP 10.4.6
+	// mf_cloud/model/HostLinkModel.php syncIp L3501-3504 drops mainip from
+	// them to get the extra ones).
+	ips := make([]map[string]any, 0, len(c.IPs))
+	for _, a := range c.IPs {
+		ips = append(ips, map[string]any{"ipaddress": a, "subnet_mask": "255.255.255.0", "gateway": "203.0.113.1"})
+	}
 	out := map[string]any{
 		"id": c.ID, "hostname": c.Hostname, "mainip": c.MainIP, "status": c.Status,
 		"type": c.Type, "node_id": c.NodeID, "kvmid": c.KVMID, "user_id": c.UserID,
 		"cpu": c.CPU, "memory": c.Memory, "in_bw": c.InBW, "out_bw": c.OutBW,
 		"os": c.OS, "port": c.Port, "disk": disks,
-		"ip":      []map[string]any{{"ipaddress": c.MainIP}},
+		"ip": ips, "ip_num": c.IPNum,
 		"network": []map[string]any{{"vpc": 0, "ipaddress": c.MainIP}},
 	}
 	if withPassword {
@@ -269,8 +301,7 @@ func (s *Server) createCloud(p params) answer {
 	s.nextID++
 	c.ID = s.nextID
 	c.KVMID = fmt.Sprintf("ser%09d", c.ID)
-	s.nextIP++
-	c.MainIP = fmt.Sprintf("203.0.113.%d", s.nextIP%250+2)
+	s.setIPNum(c, c.IPNum)
 	c.Status = "on"
 	for i, size := range disks {
 		s.nextID++
@@ -310,6 +341,11 @@ func (s *Server) newCloud(p params) (*Cloud, []int, string) {
 		return nil, nil, "num参数错误"
 	case p.str("password_type") != "0" || len(p.str("rootpass")) < 6:
 		return nil, nil, "密码格式错误"
+	case !s.isUser(p.str("client")):
+		// ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php createAccount
+		// L810-815: the vendor client always creates the user first and
+		// sends its id as client; a cloud belongs to a user.
+		return nil, nil, "用户不存在"
 	}
 	disks := []int{sys}
 	for _, x := range p.list("other_data_disk") {
@@ -334,9 +370,7 @@ func (s *Server) newCloud(p params) (*Cloud, []int, string) {
 	c.OutBW, _ = p.int("out_bw")
 	c.IPNum, _ = p.int("ip_num")
 	c.Port, _ = p.int("port")
-	if uid, given := p.int("client"); given {
-		c.UserID = uid
-	}
+	c.UserID, _ = p.int("client")
 	return c, disks, ""
 }
 
@@ -404,4 +438,54 @@ func (s *Server) searchImage(p params) answer {
 		}
 	}
 	return fail(http.StatusNotFound, "镜像不存在")
+}
+
+// Users returns the users by id.
+func (s *Server) Users() map[int]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[int]string, len(s.users))
+	for id, name := range s.users {
+		out[id] = name
+	}
+	return out
+}
+
+// createUser is POST user as ZJMF sends it (ZJMF-CBAP 10.4.6
+// mf_cloud/model/HostLinkModel.php createAccount L788-810: username,
+// email, status 1, real_name, password); a taken username is refused.
+func (s *Server) createUser(p params) answer {
+	name := p.str("username")
+	switch {
+	case name == "":
+		return fail(http.StatusBadRequest, "用户名不能为空")
+	case p.str("password") == "":
+		return fail(http.StatusBadRequest, "密码不能为空")
+	}
+	for _, u := range s.users {
+		if u == name {
+			return fail(http.StatusBadRequest, "用户名已存在")
+		}
+	}
+	s.nextID++
+	s.users[s.nextID] = name
+	return ok(map[string]any{"id": s.nextID})
+}
+
+// checkUser is POST user/check {username} → {id, username} (ZJMF-CBAP
+// 10.4.6 mf_cloud/idcsmart_cloud/IdcsmartCloud.php userCheck; the id is
+// read as data.id in HostLinkModel.php L815).
+func (s *Server) checkUser(p params) answer {
+	for id, u := range s.users {
+		if u == p.str("username") {
+			return ok(map[string]any{"id": id, "username": u})
+		}
+	}
+	return fail(http.StatusBadRequest, "用户不存在")
+}
+
+// isUser reports whether id names a user.
+func (s *Server) isUser(id string) bool {
+	n, err := strconv.Atoi(id)
+	return err == nil && s.users[n] != ""
 }

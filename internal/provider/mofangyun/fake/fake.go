@@ -14,6 +14,7 @@ package fake
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -24,6 +25,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zonkvm/zonkvmd/internal/provider/providertest"
 )
 
 // Config is the fake's account and where it is mounted.
@@ -35,6 +38,8 @@ type Config struct {
 	Prefix string
 	// Now is the fake's clock (chart data ends at Now); nil: time.Now.
 	Now func() time.Time
+	// Certificate, when set, makes the fake serve HTTPS with it.
+	Certificate *tls.Certificate
 }
 
 // Request is one request as the fake received it.
@@ -65,6 +70,7 @@ type Server struct {
 	images map[int]string // id → filename
 	groups map[int]*Group
 	rules  map[int]*Rule
+	users  map[int]string // id → username
 	nextIP int
 }
 
@@ -96,9 +102,10 @@ func New(cfg Config) *Server {
 		images: map[int]string{},
 		groups: map[int]*Group{},
 		rules:  map[int]*Rule{},
+		users:  map[int]string{},
 		nextIP: 10,
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = providertest.Serve(http.HandlerFunc(s.serve), cfg.Certificate)
 	return s
 }
 

@@ -186,6 +186,13 @@ func (s *Server) createRule(g *Group, p params) answer {
 		return fail(http.StatusBadRequest, "protocol参数错误")
 	case errA != nil || errB != nil || a.Is4() != b.Is4() || b.Less(a):
 		return fail(http.StatusBadRequest, "IP参数错误")
+	case r.StartIP == "0.0.0.0" && r.EndIP == "255.255.255.255":
+		// Every IPv4 address is 0.0.0.0-0.0.0.0 as ZJMF sends it
+		// (ZJMF-CBAP 10.4.6 mf_cloud/model/HostLinkModel.php L1118-1119;
+		// addon/idcsmart_cloud/model/IdcsmartSecurityGroupRuleModel.php
+		// transRule L463-476); the fake refuses the whole-space range no
+		// vendor client sends.
+		return fail(http.StatusBadRequest, "IP参数错误")
 	case r.StartPort < 1 || r.EndPort > 65535 || r.StartPort > r.EndPort:
 		return fail(http.StatusBadRequest, "端口参数错误")
 	case r.Priority < 1 || r.Priority > 1000:
