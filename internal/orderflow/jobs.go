@@ -39,7 +39,7 @@ func (e *Engine) ProvisionOutcome(ctx context.Context, b Business, id int64, fin
 	if err == nil {
 		return nil
 	}
-	if !final && !forGood(err) {
+	if !purchaseEnds(final, err) {
 		return err
 	}
 	if ferr := e.FailPurchase(ctx, b, id, err.Error(), undo); ferr != nil {
@@ -57,13 +57,23 @@ func (e *Engine) OperationOutcome(ctx context.Context, b Business, id int64, kin
 	if err == nil {
 		return nil
 	}
-	if !final && !forGood(err) && !errors.Is(err, provider.ErrNotFound) {
+	if !operationEnds(final, err) {
 		return err
 	}
 	if ferr := e.FailOperation(ctx, b, id, kind, err); ferr != nil {
 		return fmt.Errorf("%w (and ending the operation failed: %v)", err, ferr)
 	}
 	return jobs.Permanent(err)
+}
+
+// purchaseEnds reports whether a provisioning that failed with err ends
+// the purchase: for good, or on the last attempt.
+func purchaseEnds(final bool, err error) bool { return final || forGood(err) }
+
+// operationEnds reports whether an operation that failed with err ends:
+// for good, on the last attempt, or on a machine the provider lost.
+func operationEnds(final bool, err error) bool {
+	return final || forGood(err) || errors.Is(err, provider.ErrNotFound)
 }
 
 // Outcome is the rule of every other job (destroy, resize, lock, unlock):

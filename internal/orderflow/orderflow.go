@@ -210,16 +210,24 @@ func (e *Engine) discounted(ctx context.Context, tx pgx.Tx, resellerID, couponID
 	if err != nil {
 		return nil, decimal.Zero, err
 	}
+	return splitDiscount(plan.PerOrder, discount, n), discount, nil
+}
+
+// splitDiscount returns the charges of n orders of perOrder each, less
+// their shares of discount: whole cents each, the remainder on the first,
+// so that the shares add up to discount exactly.
+func splitDiscount(perOrder, discount decimal.Decimal, n int) []decimal.Decimal {
 	share := discount.Div(decimal.NewFromInt(int64(n))).RoundDown(2)
 	first := discount.Sub(share.Mul(decimal.NewFromInt(int64(n - 1))))
+	amounts := make([]decimal.Decimal, n)
 	for i := range amounts {
 		d := share
 		if i == 0 {
 			d = first
 		}
-		amounts[i] = amounts[i].Sub(d)
+		amounts[i] = perOrder.Sub(d)
 	}
-	return amounts, discount, nil
+	return amounts
 }
 
 // Named maps a pricing error's canonical field key to the parameter name
