@@ -49,6 +49,8 @@ type Options struct {
 	RawMessages bool
 	// PHPVersions are the installed PHP versions; nil is 56 74 80 81 82.
 	PHPVersions []string
+	// NoSiteID answers AddSite without siteId, as panels before 2019 do.
+	NoSiteID bool
 }
 
 // Panel is a running fake panel. Its methods are safe for concurrent use.
@@ -69,6 +71,15 @@ type Panel struct {
 	calls    int
 	tables
 	fs map[string]*node
+
+	// hosting_operate state (siteops.go)
+	log        []Call
+	plugins    []string
+	siteStates map[int64]*siteState
+	searches   map[string][]string
+	sitesLimit int
+	backups    []*backupRow
+	backupSeq  int64
 }
 
 type fault struct {
@@ -189,6 +200,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.reply(w, p.msg(false, "INIT_PATH_NOT_SAFE"))
 		return
 	}
+	p.log = append(p.log, Call{Module: module, Action: action, Form: cloneValues(r.Form)})
 	h, ok := acts[action]
 	if !ok {
 		p.reply(w, p.msg(false, "ARGS_ERR"))
@@ -472,15 +484,18 @@ func init() {
 		},
 		"ftp": {
 			"AddUser":    func(p *Panel, s *session, f form) any { return p.ftpAddUser(s, f) },
-			"DeleteUser": (*Panel).ftpDeleteUser,
+			"DeleteUser": (*Panel).ftpDeleteUser, "SetUserPassword": (*Panel).ftpSetUserPassword,
 		},
 		"database": {"AddDatabase": (*Panel).addDatabase, "DeleteDatabase": (*Panel).deleteDatabase},
-		"plugin":   {"get_soft_find": (*Panel).getSoftFind},
+		"plugin":   {"get_soft_find": (*Panel).getSoftFind, "a": (*Panel).pluginA},
 		"files": {
 			"GetDir": (*Panel).getDir, "GetDirSize": (*Panel).getDirSize, "CreateDir": (*Panel).createDir,
 			"GetFileBody": (*Panel).getFileBody, "SaveFileBody": (*Panel).saveFileBody,
 			"SetBatchData": (*Panel).setBatchData, "BatchPaste": (*Panel).batchPaste,
 			"upload": (*Panel).upload,
 		},
+	}
+	for k, h := range siteOps() {
+		modules["site"][k] = h
 	}
 }
