@@ -283,3 +283,12 @@ func (d *Driver) siteByRef(ctx context.Context, r siteRequest) (provider.Site, e
 	}
 	return provider.Site{ID: int64(row.ID), Name: row.Name, Path: row.Path}, nil
 }
+
+// PanelMessage returns the panel's own refusal ("当前未开启SSL"), or ""
+// when the panel did not refuse (a transport failure).
+func (e *Error) PanelMessage() string {
+	if !e.Refused {
+		return ""
+	}
+	return e.Msg
+}
