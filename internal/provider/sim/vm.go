@@ -25,6 +25,7 @@ type store struct {
 	dbs        map[int64]*database
 	dbNames    map[string]int64
 	softTokens map[string]string
+	siteOps    map[int64]*siteOps // siteops.go, made on first use
 }
 
 func newStore() *store {
