@@ -192,6 +192,17 @@ func readAs[T any](ctx context.Context, o siteOrder, op provider.SiteOp, args pr
 	return t, nil
 }
 
+// checkList reads a list of the site's for a check before a write. known
+// is false when the driver cannot read it (manual: the write becomes a
+// task, and staff make the check on the order's site).
+func checkList[T any](ctx context.Context, o siteOrder, op provider.SiteOp) (list []T, known bool, err error) {
+	list, err = readAs[[]T](ctx, o, op, nil)
+	if errors.Is(err, provider.ErrUnsupported) {
+		return nil, false, nil
+	}
+	return list, err == nil, err
+}
+
 func iisOnly(context.Context, *dispatch.Request, siteOrder) (any, error) { return nil, errIISOnly }
 
 // siteStop serves hosting_stop: the panel stops the site (a stopped site
@@ -229,12 +240,15 @@ func (s *Service) setPHPVersion(ctx context.Context, req *dispatch.Request, o si
 	if err != nil {
 		return nil, err
 	}
-	v = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(v)), "php")
+	v, ok := phpDigits(strings.ToLower(strings.TrimSpace(v)))
+	if !ok {
+		return nil, dispatch.ParamError("version", "格式错误")
+	}
 	versions, err := o.panel.PHPVersions(ctx)
-	if err != nil {
+	known := errors.Is(err, provider.ErrUnsupported) // manual: staff check it
+	if err != nil && !known {
 		return nil, err
 	}
-	known := false
 	for _, x := range versions {
 		known = known || x.Version == v
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -358,10 +359,11 @@ func setRunPath(ctx context.Context, req *dispatch.Request, o siteOrder) (any, e
 		return nil, err
 	}
 	rp, err := readAs[provider.RunPath](ctx, o, provider.OpGetRunPath, nil)
-	if err != nil {
+	known := !errors.Is(err, provider.ErrUnsupported) // manual: staff check it
+	if err != nil && known {
 		return nil, err
 	}
-	if !slices.Contains(rp.Dirs, path) {
+	if !proxyDirRe.MatchString(path) || strings.Contains(path, "..") || (known && !slices.Contains(rp.Dirs, path)) {
 		return nil, dispatch.ParamError("runPath", "不是站点的目录")
 	}
 	_, err = o.do(ctx, provider.OpSetRunPath, provider.SiteArgs{"run_path": path})

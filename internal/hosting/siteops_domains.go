@@ -69,6 +69,14 @@ func parseDomains(text string) ([]hostPort, error) {
 	return out, nil
 }
 
+func joinDomains(list []hostPort) string {
+	out := make([]string, 0, len(list))
+	for _, d := range list {
+		out = append(out, d.host+":"+strconv.Itoa(d.port))
+	}
+	return strings.Join(out, ",")
+}
+
 // isSubdomain reports whether a name is a subdomain (www.a.com,
 // blog.a.com) rather than a registrable domain (a.com, a.com.cn): the
 // product counts the two against domainsub and domain.
@@ -100,8 +108,13 @@ func (s *Service) addDomain(ctx context.Context, req *dispatch.Request, o siteOr
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM hosting_orders WHERE id = $1 FOR UPDATE`, o.id); err != nil {
 			return fmt.Errorf("hosting_add_domain: lock order %d: %w", o.id, err)
 		}
-		have, err := readAs[[]provider.Domain](ctx, o, provider.OpDomainList, nil)
+		have, known, err := checkList[provider.Domain](ctx, o, provider.OpDomainList)
 		if err != nil {
+			return err
+		}
+		if !known { // a task: staff apply the product's limits (in its payload)
+			_, err := o.do(ctx, provider.OpDomainAdd, provider.SiteArgs{"domains": joinDomains(want),
+				"max_domain": strconv.Itoa(o.maxDomain), "max_domainsub": strconv.Itoa(o.maxSub)})
 			return err
 		}
 		names := map[string]bool{}
@@ -157,11 +170,11 @@ func delDomain(ctx context.Context, req *dispatch.Request, o siteOrder) (any, er
 	if name == o.domain {
 		return nil, dispatch.ParamError("name", "是主机的主域名,不能删除")
 	}
-	have, err := readAs[[]provider.Domain](ctx, o, provider.OpDomainList, nil)
+	have, known, err := checkList[provider.Domain](ctx, o, provider.OpDomainList)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(have, func(d provider.Domain) bool { return d.Name == name && d.Port == int(port) }) {
+	if known && !slices.ContainsFunc(have, func(d provider.Domain) bool { return d.Name == name && d.Port == int(port) }) {
 		return nil, dispatch.ParamError("name", "不存在")
 	}
 	_, err = o.do(ctx, provider.OpDomainDel, provider.SiteArgs{"name": name, "port": strconv.FormatInt(port, 10)})
@@ -192,7 +205,7 @@ func backupList(ctx context.Context, _ *dispatch.Request, o siteOrder) (any, err
 // backup (hosting_orders.last_backup_at, set before the panel is asked and
 // cleared again when the panel fails).
 func (s *Service) toBackup(ctx context.Context, _ *dispatch.Request, o siteOrder) (any, error) {
-	list, err := readAs[[]provider.Backup](ctx, o, provider.OpBackupList, nil)
+	list, _, err := checkList[provider.Backup](ctx, o, provider.OpBackupList)
 	if err != nil {
 		return nil, err
 	}
@@ -234,11 +247,11 @@ func delBackup(ctx context.Context, req *dispatch.Request, o siteOrder) (any, er
 	if id <= 0 {
 		return nil, dispatch.MissingParam("bak_guid")
 	}
-	list, err := readAs[[]provider.Backup](ctx, o, provider.OpBackupList, nil)
+	list, known, err := checkList[provider.Backup](ctx, o, provider.OpBackupList)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.ContainsFunc(list, func(b provider.Backup) bool { return b.ID == id }) {
+	if known && !slices.ContainsFunc(list, func(b provider.Backup) bool { return b.ID == id }) {
 		return nil, dispatch.ParamError(key, "不存在")
 	}
 	_, err = o.do(ctx, provider.OpBackupDelete, provider.SiteArgs{"id": strconv.FormatInt(id, 10)})

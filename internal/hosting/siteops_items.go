@@ -124,17 +124,18 @@ func subFilter(s string) (string, error) {
 	return string(b), nil
 }
 
-// findProxy returns the site's proxy of that name.
-func findProxy(ctx context.Context, o siteOrder, name string) (provider.Proxy, bool, error) {
-	list, err := readAs[[]provider.Proxy](ctx, o, provider.OpProxyList, nil)
-	if err != nil {
-		return provider.Proxy{}, false, err
+// findProxy returns the site's proxy of that name; known is false when
+// the driver cannot list them (checkList).
+func findProxy(ctx context.Context, o siteOrder, name string) (p provider.Proxy, found, known bool, err error) {
+	list, known, err := checkList[provider.Proxy](ctx, o, provider.OpProxyList)
+	if err != nil || !known {
+		return p, false, known, err
 	}
 	i := slices.IndexFunc(list, func(p provider.Proxy) bool { return p.Name == name })
 	if i < 0 {
-		return provider.Proxy{}, false, nil
+		return p, false, true, nil
 	}
-	return list[i], true, nil
+	return list[i], true, true, nil
 }
 
 // createProxy serves hosting_create_proxy. A proxy of the same name that
@@ -144,7 +145,7 @@ func createProxy(ctx context.Context, req *dispatch.Request, o siteOrder) (any, 
 	if err != nil {
 		return nil, err
 	}
-	cur, found, err := findProxy(ctx, o, a["proxyname"])
+	cur, found, _, err := findProxy(ctx, o, a["proxyname"])
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +166,7 @@ func modifyProxy(ctx context.Context, req *dispatch.Request, o siteOrder) (any, 
 	if err != nil {
 		return nil, err
 	}
-	if _, found, err := findProxy(ctx, o, a["proxyname"]); err != nil || !found {
+	if _, found, known, err := findProxy(ctx, o, a["proxyname"]); err != nil || (known && !found) {
 		return nil, orMissing(err, "proxyData.proxyname")
 	}
 	_, err = o.do(ctx, provider.OpProxyModify, a)
@@ -181,7 +182,7 @@ func namedProxy(ctx context.Context, req *dispatch.Request, o siteOrder) (string
 	if !proxyNameRe.MatchString(name) {
 		return "", dispatch.ParamError("proxyname", "不存在")
 	}
-	if _, found, err := findProxy(ctx, o, name); err != nil || !found {
+	if _, found, known, err := findProxy(ctx, o, name); err != nil || (known && !found) {
 		return "", orMissing(err, "proxyname")
 	}
 	return name, nil
@@ -292,7 +293,7 @@ func redirectDomains(ctx context.Context, p dispatch.Params, o siteOrder, a prov
 	if err != nil {
 		return err
 	}
-	own, err := readAs[[]provider.Domain](ctx, o, provider.OpDomainList, nil)
+	own, known, err := checkList[provider.Domain](ctx, o, provider.OpDomainList)
 	if err != nil {
 		return err
 	}
@@ -302,7 +303,7 @@ func redirectDomains(ctx context.Context, p dispatch.Params, o siteOrder, a prov
 		if d == "" {
 			continue
 		}
-		if !slices.ContainsFunc(own, func(x provider.Domain) bool { return x.Name == d }) {
+		if known && !slices.ContainsFunc(own, func(x provider.Domain) bool { return x.Name == d }) {
 			return dispatch.ParamError(p.Name("redirectdomain"), d+" 不是本站点的域名")
 		}
 		names = append(names, d)
@@ -323,16 +324,18 @@ func redirectName(a provider.SiteArgs) string {
 	return "r" + hex.EncodeToString(sum[:])[:10]
 }
 
-func findRedirect(ctx context.Context, o siteOrder, name string) (provider.Redirect, bool, error) {
-	list, err := readAs[[]provider.Redirect](ctx, o, provider.OpRedirectList, nil)
-	if err != nil {
-		return provider.Redirect{}, false, err
+// findRedirect returns the site's redirect of that name; known as in
+// findProxy.
+func findRedirect(ctx context.Context, o siteOrder, name string) (r provider.Redirect, found, known bool, err error) {
+	list, known, err := checkList[provider.Redirect](ctx, o, provider.OpRedirectList)
+	if err != nil || !known {
+		return r, false, known, err
 	}
 	i := slices.IndexFunc(list, func(r provider.Redirect) bool { return r.Name == name })
 	if i < 0 {
-		return provider.Redirect{}, false, nil
+		return r, false, true, nil
 	}
-	return list[i], true, nil
+	return list[i], true, true, nil
 }
 
 // createRedirect serves hosting_create_redirect: one rule per matched
@@ -343,7 +346,7 @@ func createRedirect(ctx context.Context, req *dispatch.Request, o siteOrder) (an
 		return nil, err
 	}
 	a["redirectname"] = redirectName(a)
-	cur, found, err := findRedirect(ctx, o, a["redirectname"])
+	cur, found, _, err := findRedirect(ctx, o, a["redirectname"])
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +373,10 @@ func modifyRedirect(ctx context.Context, req *dispatch.Request, o siteOrder) (an
 	if err != nil {
 		return nil, err
 	}
-	if _, found, err := findRedirect(ctx, o, name); err != nil || !found || !redirNameRe.MatchString(name) {
+	if !redirNameRe.MatchString(name) {
+		return nil, dispatch.ParamError(p.Name("redirectname"), "不存在")
+	}
+	if _, found, known, err := findRedirect(ctx, o, name); err != nil || (known && !found) {
 		return nil, orMissing(err, p.Name("redirectname"))
 	}
 	a["redirectname"] = name
@@ -388,7 +394,7 @@ func namedRedirect(ctx context.Context, req *dispatch.Request, o siteOrder, key 
 	if !redirNameRe.MatchString(name) {
 		return "", dispatch.ParamError(key, "不存在")
 	}
-	if _, found, err := findRedirect(ctx, o, name); err != nil || !found {
+	if _, found, known, err := findRedirect(ctx, o, name); err != nil || (known && !found) {
 		return "", orMissing(err, key)
 	}
 	return name, nil
