@@ -123,7 +123,7 @@ func (x siteCall) redirectPath(name string) string {
 func (x siteCall) proxies(ctx context.Context) ([]provider.Proxy, error) {
 	raw, err := x.call(ctx, "site", "GetProxyList", url.Values{"sitename": {x.name}})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	var rows []struct {
 		provider.Proxy
@@ -148,7 +148,7 @@ func (x siteCall) proxies(ctx context.Context) ([]provider.Proxy, error) {
 func (x siteCall) redirects(ctx context.Context) ([]provider.Redirect, error) {
 	raw, err := x.call(ctx, "site", "GetRedirectList", url.Values{"sitename": {x.name}})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	out := []provider.Redirect{}
 	if err := json.Unmarshal(raw, &out); err != nil {
@@ -163,7 +163,7 @@ func (x siteCall) redirects(ctx context.Context) ([]provider.Redirect, error) {
 func (x siteCall) fileOf(ctx context.Context, action string, p url.Values) (string, error) {
 	raw, err := x.call(ctx, "site", action, p)
 	if err != nil {
-		return "", notFound(err)
+		return "", err
 	}
 	var pair []json.RawMessage
 	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
@@ -218,7 +218,7 @@ func (x siteCall) addDomains(ctx context.Context) error {
 	raw, err := x.call(ctx, "site", "AddDomain", url.Values{"id": {x.id}, "webname": {x.name},
 		"domain": {x.a["domains"]}})
 	if err != nil {
-		return notFound(err)
+		return err
 	}
 	var ans struct {
 		Domains []struct {
@@ -282,7 +282,7 @@ func (x siteCall) backups(ctx context.Context) ([]provider.Backup, error) {
 func (x siteCall) ssl(ctx context.Context) (provider.SSL, error) {
 	raw, err := x.call(ctx, "site", "GetSSL", url.Values{"siteName": {x.name}})
 	if err != nil {
-		return provider.SSL{}, notFound(err)
+		return provider.SSL{}, err
 	}
 	var ans struct {
 		Status   bool `json:"status"`

@@ -49,10 +49,12 @@ func (x siteCall) call(ctx context.Context, module, action string, p url.Values)
 	return x.d.c.Call(ctx, module, action, p)
 }
 
-// site calls a /site action and ignores its answer.
+// site calls a /site action and ignores its answer. A refusal stays
+// ErrRejected even when it says 不存在 (指定PHP版本不存在): the site itself
+// was found by SiteOp.
 func (x siteCall) site(ctx context.Context, action string, p url.Values) error {
 	_, err := x.call(ctx, "site", action, p)
-	return notFound(err)
+	return err
 }
 
 func (x siteCall) run(ctx context.Context, op provider.SiteOp) (any, error) {
@@ -104,7 +106,7 @@ func (x siteCall) ftpPassword(ctx context.Context) error {
 	_, err := x.call(ctx, "ftp", "SetUserPassword", url.Values{
 		"id": {ftpID}, "ftp_username": {x.a["user"]}, "new_password": {x.a["password"]},
 	})
-	return notFound(err)
+	return err
 }
 
 // security reads GetSecurity (panelSite.py L6303: id, name), whose fix and
@@ -112,7 +114,7 @@ func (x siteCall) ftpPassword(ctx context.Context) error {
 func (x siteCall) security(ctx context.Context) (provider.Security, error) {
 	raw, err := x.call(ctx, "site", "GetSecurity", url.Values{"id": {x.id}, "name": {x.name}})
 	if err != nil {
-		return provider.Security{}, notFound(err)
+		return provider.Security{}, err
 	}
 	var ans struct {
 		Fix        string `json:"fix"`
@@ -133,7 +135,7 @@ func (x siteCall) security(ctx context.Context) (provider.Security, error) {
 func (x siteCall) setSecurity(ctx context.Context) error {
 	raw, err := x.call(ctx, "site", "GetSecurity", url.Values{"id": {x.id}, "name": {x.name}})
 	if err != nil {
-		return notFound(err)
+		return err
 	}
 	var cur struct {
 		HTTPStatus any `json:"http_status"`
@@ -153,7 +155,7 @@ func (x siteCall) setSecurity(ctx context.Context) error {
 func (x siteCall) index(ctx context.Context) (string, error) {
 	raw, err := x.call(ctx, "site", "GetIndex", url.Values{"id": {x.id}})
 	if err != nil {
-		return "", notFound(err)
+		return "", err
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -167,7 +169,7 @@ func (x siteCall) runPath(ctx context.Context) (provider.RunPath, error) {
 	var rp provider.RunPath
 	raw, err := x.call(ctx, "site", "GetSiteRunPath", url.Values{"id": {x.id}})
 	if err != nil {
-		return rp, notFound(err)
+		return rp, err
 	}
 	if err := json.Unmarshal(raw, &rp); err != nil {
 		return rp, unexpected("GetSiteRunPath", raw, err)
@@ -182,7 +184,7 @@ func (x siteCall) runPath(ctx context.Context) (provider.RunPath, error) {
 func (x siteCall) userINI(ctx context.Context) (provider.UserINI, error) {
 	raw, err := x.call(ctx, "site", "GetDirUserINI", url.Values{"id": {x.id}, "path": {x.path}})
 	if err != nil {
-		return provider.UserINI{}, notFound(err)
+		return provider.UserINI{}, err
 	}
 	var ans struct {
 		UserINI bool             `json:"userini"`
@@ -215,7 +217,7 @@ func (x siteCall) dirBinding(ctx context.Context) (provider.DirBinding, error) {
 	var b provider.DirBinding
 	raw, err := x.call(ctx, "site", "GetDirBinding", url.Values{"id": {x.id}})
 	if err != nil {
-		return b, notFound(err)
+		return b, err
 	}
 	if err := json.Unmarshal(raw, &b); err != nil {
 		return b, unexpected("GetDirBinding", raw, err)
@@ -235,7 +237,7 @@ func (x siteCall) dirBinding(ctx context.Context) (provider.DirBinding, error) {
 func (x siteCall) rewriteList(ctx context.Context) ([]string, error) {
 	raw, err := x.call(ctx, "site", "GetRewriteList", url.Values{"siteName": {x.name}})
 	if err != nil {
-		return nil, notFound(err)
+		return nil, err
 	}
 	var ans struct {
 		Rewrite []string `json:"rewrite"`

@@ -476,9 +476,12 @@ func (p *Panel) getPHPVersion(_ *session, _ form) any {
 	return out
 }
 
-// getIndex is panelSite.py GetIndex: a bare string.
-func (p *Panel) getIndex(_ *session, _ form) any {
-	return "index.php,index.html,index.htm,default.php,default.htm,default.html"
+// getIndex is panelSite.py GetIndex (L3995: id): a bare string.
+func (p *Panel) getIndex(_ *session, f form) any {
+	if e := missing(f, "id"); e != nil {
+		return e
+	}
+	return p.state(f.int64("id")).index
 }
 
 // getSoftFind is panelPlugin.py get_soft_find: the software's entry, with
