@@ -210,3 +210,17 @@ func TestTheFakeFailsAMissingParameterAsThePanelDoes(t *testing.T) {
 	require.NotContains(t, string(raw), `"status":true`)
 	_ = p
 }
+
+func TestAnEmptyIPWhitelistRefusesEveryAddress(t *testing.T) {
+	t.Parallel()
+	d, p := setup(t, btpanelfake.Options{AllowIPs: []string{}}, provider.Deps{})
+	_, err := d.Call(ctx(t), "site", "GetPHPVersion", nil)
+	require.ErrorIs(t, err, provider.ErrRejected)
+	require.Contains(t, err.Error(), "IP校验失败")
+	p.SetAllowIPs("*")
+	_, err = d.Call(ctx(t), "site", "GetPHPVersion", nil)
+	require.NoError(t, err)
+	p.SetAllowIPs()
+	_, err = d.Call(ctx(t), "site", "GetPHPVersion", nil)
+	require.ErrorIs(t, err, provider.ErrRejected)
+}

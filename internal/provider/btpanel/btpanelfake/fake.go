@@ -35,7 +35,8 @@ type Options struct {
 	// Key is the panel's API key (api_sk); "" is "fake-api-sk".
 	Key string
 	// AllowIPs is the API whitelist (limit_addr): single IPs, ranges
-	// "a.b.c.d-e.f.g.h", or "*". Empty allows every IP.
+	// "a.b.c.d-e.f.g.h", or "*". nil is "*" (every IP); an empty list
+	// refuses every address, as public.py is_api_limit_ip (L2749) does.
 	AllowIPs []string
 	// Now is the clock of the lockout; nil is time.Now.
 	Now func() time.Time
@@ -114,10 +115,13 @@ func New(t testing.TB, opts Options) *Panel {
 		opts:       opts,
 		token:      md5hex(opts.Key),
 		cookieName: md5hex(randomHex(16)), // md5(app.secret_key)
-		allow:      append([]string(nil), opts.AllowIPs...),
+		allow:      append([]string{}, opts.AllowIPs...),
 		failures:   map[string]*failCount{},
 		sessions:   map[string]*session{},
 		fs:         map[string]*node{},
+	}
+	if opts.AllowIPs == nil {
+		p.allow = []string{"*"}
 	}
 	p.mkdirAll("/www/wwwroot")
 	p.srv = httptest.NewServer(p)
@@ -129,7 +133,7 @@ func New(t testing.TB, opts Options) *Panel {
 // Key returns the panel's API key.
 func (p *Panel) Key() string { return p.opts.Key }
 
-// SetAllowIPs replaces the API whitelist; no ips allows every IP.
+// SetAllowIPs replaces the API whitelist; no ips refuses every address.
 func (p *Panel) SetAllowIPs(ips ...string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -332,11 +336,9 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// ipAllowed is public.py is_api_limit_ip.
+// ipAllowed is public.py is_api_limit_ip (L2749): an empty list allows
+// no address.
 func ipAllowed(list []string, ip string) bool {
-	if len(list) == 0 {
-		return true
-	}
 	c := net.ParseIP(ip).To4()
 	for _, e := range list {
 		switch e {
