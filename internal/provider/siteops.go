@@ -13,47 +13,46 @@ type SiteOp string
 // return nil. Args are the keys of SiteArgs each one reads, already checked
 // by the business (the driver still refuses what its panel refuses).
 const (
-	OpFTPPassword   SiteOp = "ftp_password"    // user, password
-	OpSetPHP        SiteOp = "set_php"         // version ("81")
-	OpGetSecurity   SiteOp = "get_security"    // → Security
-	OpSetSecurity   SiteOp = "set_security"    // fix (a,b), domains (a,b), status (1/0), return_rule
-	OpGetIndex      SiteOp = "get_index"       // → string "index.php,index.html"
-	OpSetIndex      SiteOp = "set_index"       // index (a,b)
-	OpGetRunPath    SiteOp = "get_run_path"    // → RunPath
-	OpSetRunPath    SiteOp = "set_run_path"    // run_path
-	OpGetUserINI    SiteOp = "get_user_ini"    // → UserINI
-	OpSetUserINI    SiteOp = "set_user_ini"    // status (1/0): open_basedir on or off
-	OpDirBinding    SiteOp = "dir_binding"     // → DirBinding
-	OpRewriteList   SiteOp = "rewrite_list"    // → []string
-	OpProxyList     SiteOp = "proxy_list"      // → []Proxy
-	OpProxyCreate   SiteOp = "proxy_create"    // Proxy fields
-	OpProxyModify   SiteOp = "proxy_modify"    // Proxy fields
-	OpProxyDelete   SiteOp = "proxy_delete"    // proxyname
-	OpProxyFile     SiteOp = "proxy_file"      // proxyname → string
-	OpRedirectList  SiteOp = "redirect_list"   // → []Redirect
-	OpRedirectAdd   SiteOp = "redirect_create" // Redirect fields
-	OpRedirectMod   SiteOp = "redirect_modify" // Redirect fields
-	OpRedirectDel   SiteOp = "redirect_delete" // redirectname
-	OpRedirectFile  SiteOp = "redirect_file"   // redirectname → string
-	OpRedirectSave  SiteOp = "redirect_save"   // redirectname, text
-	OpDomainList    SiteOp = "domain_list"     // → []Domain
-	OpDomainAdd     SiteOp = "domain_add"      // domains ("a.com:80,b.com:8080")
-	OpDomainDel     SiteOp = "domain_del"      // name, port
-	OpBackupList    SiteOp = "backup_list"     // → []Backup
-	OpBackupCreate  SiteOp = "backup_create"   //
-	OpBackupDelete  SiteOp = "backup_delete"   // id
-	OpGetSSL        SiteOp = "get_ssl"         // → SSL
-	OpSetSSL        SiteOp = "set_ssl"         // key, cert
-	OpCloseSSL      SiteOp = "close_ssl"       //
-	OpHTTPSOn       SiteOp = "https_on"        //
-	OpHTTPSOff      SiteOp = "https_off"       //
-	OpWAFConfig     SiteOp = "waf_config"      // → map (plugin btwaf)
-	OpWAFSwitch     SiteOp = "waf_switch"      // obj, status (1/0) (plugin btwaf)
-	OpWAFCC         SiteOp = "waf_cc"          // cycle, limit, endtime, increase, cc_mode, ... (plugin btwaf)
-	OpWAFRetry      SiteOp = "waf_retry"       // retry, retry_cycle, retry_time (plugin btwaf)
-	OpTamperSwitch  SiteOp = "tamper_switch"   // status (1/0) (plugin tamper_proof)
-	OpSiteTotals    SiteOp = "site_totals"     // start_date, end_date, part_type → Totals (plugin monitor)
-	OpSiteStatusGet SiteOp = "site_status"     // → "1" running, "0" stopped
+	OpFTPPassword  SiteOp = "ftp_password"    // user, password
+	OpSetPHP       SiteOp = "set_php"         // version ("81")
+	OpGetSecurity  SiteOp = "get_security"    // → Security
+	OpSetSecurity  SiteOp = "set_security"    // fix (a,b), domains (a,b), status (1/0), return_rule
+	OpGetIndex     SiteOp = "get_index"       // → string "index.php,index.html"
+	OpSetIndex     SiteOp = "set_index"       // index (a,b)
+	OpGetRunPath   SiteOp = "get_run_path"    // → RunPath
+	OpSetRunPath   SiteOp = "set_run_path"    // run_path
+	OpGetUserINI   SiteOp = "get_user_ini"    // → UserINI
+	OpSetUserINI   SiteOp = "set_user_ini"    // status (1/0): open_basedir on or off
+	OpDirBinding   SiteOp = "dir_binding"     // → DirBinding
+	OpRewriteList  SiteOp = "rewrite_list"    // → []string
+	OpProxyList    SiteOp = "proxy_list"      // → []Proxy
+	OpProxyCreate  SiteOp = "proxy_create"    // Proxy fields
+	OpProxyModify  SiteOp = "proxy_modify"    // Proxy fields
+	OpProxyDelete  SiteOp = "proxy_delete"    // proxyname
+	OpProxyFile    SiteOp = "proxy_file"      // proxyname → string
+	OpRedirectList SiteOp = "redirect_list"   // → []Redirect
+	OpRedirectAdd  SiteOp = "redirect_create" // Redirect fields
+	OpRedirectMod  SiteOp = "redirect_modify" // Redirect fields
+	OpRedirectDel  SiteOp = "redirect_delete" // redirectname
+	OpRedirectFile SiteOp = "redirect_file"   // redirectname → string
+	OpRedirectSave SiteOp = "redirect_save"   // redirectname, text
+	OpDomainList   SiteOp = "domain_list"     // → []Domain
+	OpDomainAdd    SiteOp = "domain_add"      // domains ("a.com:80,b.com:8080")
+	OpDomainDel    SiteOp = "domain_del"      // name, port
+	OpBackupList   SiteOp = "backup_list"     // → []Backup
+	OpBackupCreate SiteOp = "backup_create"   //
+	OpBackupDelete SiteOp = "backup_delete"   // id
+	OpGetSSL       SiteOp = "get_ssl"         // → SSL
+	OpSetSSL       SiteOp = "set_ssl"         // key, cert
+	OpCloseSSL     SiteOp = "close_ssl"       //
+	OpHTTPSOn      SiteOp = "https_on"        //
+	OpHTTPSOff     SiteOp = "https_off"       //
+	OpWAFConfig    SiteOp = "waf_config"      // → map (plugin btwaf)
+	OpWAFSwitch    SiteOp = "waf_switch"      // obj, status (1/0) (plugin btwaf)
+	OpWAFCC        SiteOp = "waf_cc"          // cycle, limit, endtime, increase, cc_mode, ... (plugin btwaf)
+	OpWAFRetry     SiteOp = "waf_retry"       // retry, retry_cycle, retry_time (plugin btwaf)
+	OpTamperSwitch SiteOp = "tamper_switch"   // status (1/0) (plugin tamper_proof)
+	OpSiteTotals   SiteOp = "site_totals"     // start_date, end_date, part_type → Totals (plugin monitor)
 )
 
 // SiteArgs are an operation's parameters, by name.
@@ -76,7 +75,7 @@ func (op SiteOp) Writes() bool {
 	switch op {
 	case OpGetSecurity, OpGetIndex, OpGetRunPath, OpGetUserINI, OpDirBinding, OpRewriteList,
 		OpProxyList, OpProxyFile, OpRedirectList, OpRedirectFile, OpDomainList, OpBackupList,
-		OpGetSSL, OpWAFConfig, OpSiteTotals, OpSiteStatusGet:
+		OpGetSSL, OpWAFConfig, OpSiteTotals:
 		return false
 	}
 	return true

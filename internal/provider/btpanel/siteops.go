@@ -59,8 +59,6 @@ func (x siteCall) site(ctx context.Context, action string, p url.Values) error {
 
 func (x siteCall) run(ctx context.Context, op provider.SiteOp) (any, error) {
 	switch op {
-	case provider.OpSiteStatusGet:
-		return x.d.keyOf(ctx, "sites", "status", mustInt(x.id))
 	case provider.OpFTPPassword:
 		// ftp.py L195 SetUserPassword reads id, ftp_username, new_password.
 		return nil, x.ftpPassword(ctx)
@@ -95,8 +93,6 @@ func (x siteCall) run(ctx context.Context, op provider.SiteOp) (any, error) {
 	}
 	return x.runPlugin(ctx, op)
 }
-
-func mustInt(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 
 func (x siteCall) ftpPassword(ctx context.Context) error {
 	ftpID := x.a["ftp_id"]

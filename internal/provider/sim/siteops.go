@@ -74,8 +74,6 @@ func (d *Driver) SiteOp(ctx context.Context, s provider.Site, op provider.SiteOp
 
 func (d *Driver) siteOp(st *site, o *siteOps, op provider.SiteOp, a provider.SiteArgs) (any, error) {
 	switch op {
-	case provider.OpSiteStatusGet:
-		return map[bool]string{true: "1", false: "0"}[st.running], nil
 	case provider.OpFTPPassword, provider.OpWAFCC, provider.OpWAFRetry:
 		return nil, nil
 	case provider.OpSetPHP:

@@ -1,7 +1,6 @@
 package btpanelfake
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -558,5 +557,3 @@ func (p *Panel) pluginSoftFind(name string) (any, bool) {
 	}
 	return map[string]any{"name": name, "title": title, "setup": setup, "status": setup, "ext": ""}, true
 }
-
-var _ = url.Values{}

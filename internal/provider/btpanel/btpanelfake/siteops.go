@@ -4,7 +4,6 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -214,7 +213,7 @@ func (p *Panel) setIndex(_ *session, f form) any {
 	if e := missing(f, "id", "Index"); e != nil {
 		return e
 	}
-	if strings.Contains(f.Get("Index"), ".") == false {
+	if !strings.Contains(f.Get("Index"), ".") {
 		return p.msg(false, "SITE_INDEX_ERR_FORMAT")
 	}
 	s := p.site(f.int64("id"))
@@ -331,10 +330,8 @@ func (p *Panel) fileBodyPair(path string) any {
 	return []any{p.getFileBody(nil, form{Values: url.Values{"path": {path}}}), path}
 }
 
-var jsonUnmarshalAny = func(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+func jsonUnmarshalAny(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 func atoi(s string) (int, error) { return strconv.Atoi(strings.TrimSpace(s)) }
 
 var urlRe = regexp.MustCompile(`^https?://[\w\-.]+(:\d+)?(/.*)?$`)
-
-func errf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
