@@ -184,7 +184,7 @@ func (x siteCall) fileOf(ctx context.Context, action string, p url.Values) (stri
 }
 
 // domains lists the site's domains: getData table=domain with list (the
-// bare rows, data.py GetSql L827) and no search, so the panel's search
+// bare rows, data.py GetSql L827-829) and no search, so the panel's search
 // history (public.py set_search_history L6320) is not touched; the rows are
 // filtered by pid here.
 func (x siteCall) domains(ctx context.Context) ([]provider.Domain, error) {
@@ -278,7 +278,7 @@ func (x siteCall) backups(ctx context.Context) ([]provider.Backup, error) {
 }
 
 // ssl is GetSSL (panelSite.py L2743: siteName): status, httpTohttps and
-// cert_data {issuer, notBefore, notAfter, dns} (L2870).
+// cert_data {issuer, notBefore, notAfter, dns} (L2871).
 func (x siteCall) ssl(ctx context.Context) (provider.SSL, error) {
 	raw, err := x.call(ctx, "site", "GetSSL", url.Values{"siteName": {x.name}})
 	if err != nil {

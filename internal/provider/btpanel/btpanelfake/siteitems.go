@@ -20,7 +20,7 @@ func (p *Panel) getProxyList(_ *session, f form) any {
 var proxyKeys = []string{"sitename", "proxyname", "proxydir", "proxysite", "todomain", "type", "cache",
 	"subfilter", "advanced", "cachetime"}
 
-// proxyOf checks CreateProxy's params (L4855, __CheckStart L4640-4690) and
+// proxyOf checks CreateProxy's params (L4855, __CheckStart L4641-4690) and
 // returns the stored dict, or the refusal.
 func (p *Panel) proxyOf(f form) (map[string]any, any) {
 	if f.Get("proxysite") == "" {
@@ -70,13 +70,13 @@ func (p *Panel) createProxy(_ *session, f form) any {
 		return p.msg(false, "配置文件出错请先排查配置")
 	}
 	st := p.state(s.ID)
-	for _, x := range st.proxies { // __check_even L4600: per site
+	for _, x := range st.proxies { // __check_even L4586: per site
 		if x["proxydir"] == px["proxydir"] || x["proxyname"] == px["proxyname"] {
 			return p.msg(false, "指定反向代理名称或代理文件夹已存在")
 		}
 	}
 	st.proxies = append(st.proxies, px)
-	if px["proxydir"] == "/" { // CreateProxy L4893: a proxy of / makes the site static
+	if px["proxydir"] == "/" { // CreateProxy L4890-4893: a proxy of / makes the site static
 		s.PHP = "00"
 	}
 	p.writeFile(proxyPath(s.Name, f.Get("proxyname")), []byte("#PROXY-START/\nlocation "+f.Get("proxydir")+
@@ -151,7 +151,7 @@ func (p *Panel) getRedirectList(_ *session, f form) any {
 }
 
 // redirectOf checks CreateRedirect's params (panelRedirect.py
-// __CheckRedirectStart L160-230).
+// __CheckRedirectStart L154-230).
 func (p *Panel) redirectOf(f form, create bool) (map[string]any, any) {
 	if e := missing(f, "sitename", "redirectname", "tourl", "redirectdomain", "redirectpath", "redirecttype",
 		"domainorpath", "type", "holdpath"); e != nil {

@@ -198,7 +198,7 @@ func (p *Panel) siteMap(s *Site) map[string]any {
 // post-processes as a page).
 func (p *Panel) getData(_ *session, f form) any {
 	table := f.Get("table")
-	if table == "backup" && f.has("search") && !f.has("type") { // GetSql L782: int(get.type)
+	if table == "backup" && f.has("search") && !f.has("type") { // GetSql L770: int(get.type)
 		return errInternal("AttributeError: 'dict_obj' object has no attribute 'type'")
 	}
 	if n := int(f.int64("limit")); table == "sites" && n >= 1 { // GetSql L742-744 writes limit1.pl
