@@ -209,3 +209,30 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestRacingRequestsKeepTheLimitsAndMakeOneBackup: concurrent adds cannot
+// pass the product's domain limit together, and concurrent backups make
+// one.
+func TestRacingRequestsKeepTheLimitsAndMakeOneBackup(t *testing.T) {
+	t.Parallel()
+	p := onFakePanel(t)
+	p.s.Exec(t, `UPDATE hosting_products SET domain = 1 WHERE guid = $1`, productGUID)
+	answers := apitest.RaceN(4, func(i int) apitest.Response {
+		return p.op(t, "hosting_add_domain", "domainText", fmt.Sprintf("race%d.com", i))
+	})
+	ok := 0
+	for _, a := range answers {
+		if a.Code == 1 {
+			ok++
+		} else {
+			require.Equal(t, "参数错误: domainText 超出产品可绑定域名数量(1)", a.Msg)
+		}
+	}
+	require.Equal(t, 1, ok)
+	require.Len(t, list(t, p.op(t, "hosting_domain_list")), 2)
+
+	for _, a := range apitest.RaceN(4, func(int) apitest.Response { return p.op(t, "hosting_to_backup") }) {
+		a.OK(t)
+	}
+	require.Len(t, list(t, p.op(t, "hosting_backup_list")), 1)
+}
