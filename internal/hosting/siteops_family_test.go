@@ -40,6 +40,8 @@ func TestProxiesEndToEnd(t *testing.T) {
 	require.Equal(t, true, file["status"])
 	require.Contains(t, file["content"], "location /api")
 	require.Equal(t, "http://10.0.0.7:8080", list(t, p.op(t, "hosting_get_proxy_list"))[0]["proxysite"])
+	p.op(t, "hosting_modify_proxy", "proxyData", strings.Replace(data, `"type":1`, `"type":0`, 1)).OK(t)
+	p.op(t, "hosting_get_proxy_file", "proxyname", "api_proxy").Fails(t, "面板拒绝: 代理已暂停")
 	p.op(t, "hosting_delete_proxy", "proxyname", "api_proxy").OK(t)
 	require.Empty(t, list(t, p.op(t, "hosting_get_proxy_list")))
 	p.op(t, "hosting_delete_proxy", "proxyname", "api_proxy").Fails(t, "参数错误: proxyname 不存在")

@@ -159,7 +159,8 @@ func (x siteCall) redirects(ctx context.Context) ([]provider.Redirect, error) {
 
 // fileOf reads a [GetFileBody answer, path] pair (GetProxyFile,
 // GetRedirectFile) and returns the file's text. A paused item answers
-// {"status":false,"msg":"代理已暂停"}, a refusal.
+// {"status":false,"msg":"代理已暂停"}, a refusal; so does a missing file
+// (GetFileBody's status false inside the pair).
 func (x siteCall) fileOf(ctx context.Context, action string, p url.Values) (string, error) {
 	raw, err := x.call(ctx, "site", action, p)
 	if err != nil {
@@ -178,7 +179,10 @@ func (x siteCall) fileOf(ctx context.Context, action string, p url.Values) (stri
 		return "", unexpected(action, raw, err)
 	}
 	if !body.Status {
-		return "", &Error{Module: "site", Action: action, Err: provider.ErrNotFound, Refused: true, Msg: body.Msg}
+		if body.Msg == "" {
+			body.Msg = "配置文件不存在"
+		}
+		return "", &Error{Module: "site", Action: action, Err: provider.ErrRejected, Refused: true, Msg: body.Msg}
 	}
 	return body.Data, nil
 }
