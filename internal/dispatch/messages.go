@@ -37,7 +37,20 @@ var (
 	ErrCouponUnusable   = msg("优惠券不可用")
 	ErrPackageNotFound  = msg("套餐不存在")
 	ErrUpgradeHigher    = msg("只能升级到更高配置")
+	ErrIISOnly          = msg("该线路为Linux面板,不支持IIS证书操作")
+	ErrBackupsFull      = msg("备份数量已达上限,请先删除旧备份")
+	ErrPanelNotFound    = msg("面板上找不到该站点或项目")
 )
+
+// PluginMissing is the answer for a site operation whose panel plugin
+// (plugin, named title in the panel) the line's panel has not installed.
+func PluginMissing(plugin, title string) *Error {
+	return msg("线路面板未安装插件 " + plugin + "(" + title + ")")
+}
+
+// PanelRefused is the answer for a change the line's panel refused, with
+// the panel's own words (why).
+func PanelRefused(why string) *Error { return msg("面板拒绝: " + why) }
 
 // ParamError is the answer for a parameter that is present but invalid:
 // "参数错误: <name> <why>", the name spelled as the API spells it.

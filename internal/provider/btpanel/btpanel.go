@@ -181,21 +181,25 @@ const pageSize = 100
 // maxPages bounds a getData search (pageSize × maxPages rows).
 const maxPages = 50
 
-// findRow pages through /data?action=getData&table=<table>&search=<search>
-// and returns the first row match accepts. The panel's search is a LIKE on
-// name and ps, so match must compare exactly. getData's list=true would
-// answer in one call, but the panel fails with it on sites and databases
-// (it post-processes the page object). It returns found=false when no row
-// matches, and an ErrUnavailable error when an answer has not the page shape.
+// findRow pages through /data?action=getData&table=<table> and returns the
+// first row match accepts (search names what is looked for, in messages
+// only). It sends no search: the panel records every search in the admin's
+// search history (data.py GetSql L825, public.py set_search_history
+// L6320); and for table sites no limit: the panel stores it as the admin's
+// page size (data.py GetSql L742-744), so the pages are the admin's own
+// size. getData's list=true would answer in one call, but the panel fails
+// with it on sites and databases (it post-processes the page object). It
+// returns found=false when no row matches, and an ErrUnavailable error
+// when an answer has not the page shape.
 func findRow[T any](ctx context.Context, c *Client, table, search string, match func(T) bool) (T, bool, error) {
 	var zero T
+	size := 0 // the first page's length: a shorter page is the last
 	for p := 1; p <= maxPages; p++ {
-		raw, err := c.Call(ctx, "data", "getData", url.Values{
-			"table":  {table},
-			"search": {search},
-			"limit":  {strconv.Itoa(pageSize)},
-			"p":      {strconv.Itoa(p)},
-		})
+		form := url.Values{"table": {table}, "p": {strconv.Itoa(p)}}
+		if table != "sites" {
+			form.Set("limit", strconv.Itoa(pageSize))
+		}
+		raw, err := c.Call(ctx, "data", "getData", form)
 		if err != nil {
 			return zero, false, err
 		}
@@ -204,14 +208,17 @@ func findRow[T any](ctx context.Context, c *Client, table, search string, match 
 		}
 		if err := json.Unmarshal(raw, &page); err != nil {
 			return zero, false, &Error{Module: "data", Action: "getData", Err: provider.ErrUnavailable,
-				Msg: fmt.Sprintf("table %s: unexpected answer %s", table, excerpt(raw)), cause: err}
+				Msg: fmt.Sprintf("table %s (%s): unexpected answer %s", table, search, excerpt(raw)), cause: err}
 		}
 		for _, r := range page.Data {
 			if match(r) {
 				return r, true, nil
 			}
 		}
-		if len(page.Data) < pageSize {
+		if p == 1 {
+			size = len(page.Data)
+		}
+		if len(page.Data) == 0 || len(page.Data) < size {
 			break
 		}
 	}

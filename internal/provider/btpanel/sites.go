@@ -197,9 +197,12 @@ func (d *Driver) addSite(ctx context.Context, r siteRequest) (provider.Site, err
 		SiteStatus bool    `json:"siteStatus"`
 		SiteID     flexInt `json:"siteId"`
 	}
-	if err := json.Unmarshal(raw, &ans); err != nil || !ans.SiteStatus || ans.SiteID <= 0 {
+	if err := json.Unmarshal(raw, &ans); err != nil || !ans.SiteStatus {
 		return provider.Site{}, &Error{Module: "site", Action: "AddSite", Err: provider.ErrUnavailable,
 			Msg: "unexpected answer " + excerpt(raw)}
+	}
+	if ans.SiteID <= 0 { // a panel from before 2019 answers no siteId
+		return d.siteByRef(ctx, r)
 	}
 	id := int64(ans.SiteID)
 	name, err := d.keyOf(ctx, "sites", "name", id) // the panel may have renamed it

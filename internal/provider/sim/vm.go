@@ -25,7 +25,8 @@ type store struct {
 	dbs        map[int64]*database
 	dbNames    map[string]int64
 	softTokens map[string]string
-	extraCount int // extra addresses handed out
+	extraCount int                // extra addresses handed out
+	siteOps    map[int64]*siteOps // siteops.go, made on first use
 }
 
 func newStore() *store {

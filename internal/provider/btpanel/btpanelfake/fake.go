@@ -38,7 +38,8 @@ type Options struct {
 	// Key is the panel's API key (api_sk); "" is "fake-api-sk".
 	Key string
 	// AllowIPs is the API whitelist (limit_addr): single IPs, ranges
-	// "a.b.c.d-e.f.g.h", or "*". Empty allows every IP.
+	// "a.b.c.d-e.f.g.h", or "*". nil is "*" (every IP); an empty list
+	// refuses every address, as public.py is_api_limit_ip (L2749) does.
 	AllowIPs []string
 	// Now is the clock of the lockout; nil is time.Now.
 	Now func() time.Time
@@ -54,6 +55,8 @@ type Options struct {
 	PHPVersions []string
 	// Certificate, when set, makes the panel serve HTTPS with it.
 	Certificate *tls.Certificate
+	// NoSiteID answers AddSite without siteId, as panels before 2019 do.
+	NoSiteID bool
 }
 
 // Panel is a running fake panel. Its methods are safe for concurrent use.
@@ -74,6 +77,15 @@ type Panel struct {
 	calls    int
 	tables
 	fs map[string]*node
+
+	// hosting_operate state (siteops.go)
+	log        []Call
+	plugins    []string
+	siteStates map[int64]*siteState
+	searches   map[string][]string
+	sitesLimit int
+	backups    []*backupRow
+	backupSeq  int64
 }
 
 type fault struct {
@@ -108,10 +120,13 @@ func New(t testing.TB, opts Options) *Panel {
 		opts:       opts,
 		token:      md5hex(opts.Key),
 		cookieName: md5hex(randomHex(16)), // md5(app.secret_key)
-		allow:      append([]string(nil), opts.AllowIPs...),
+		allow:      append([]string{}, opts.AllowIPs...),
 		failures:   map[string]*failCount{},
 		sessions:   map[string]*session{},
 		fs:         map[string]*node{},
+	}
+	if opts.AllowIPs == nil {
+		p.allow = []string{"*"}
 	}
 	p.mkdirAll("/www/wwwroot")
 	p.srv = providertest.Serve(p, opts.Certificate)
@@ -123,7 +138,7 @@ func New(t testing.TB, opts Options) *Panel {
 // Key returns the panel's API key.
 func (p *Panel) Key() string { return p.opts.Key }
 
-// SetAllowIPs replaces the API whitelist; no ips allows every IP.
+// SetAllowIPs replaces the API whitelist; no ips refuses every address.
 func (p *Panel) SetAllowIPs(ips ...string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -194,6 +209,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.reply(w, p.msg(false, "INIT_PATH_NOT_SAFE"))
 		return
 	}
+	p.log = append(p.log, Call{Module: module, Action: action, Form: cloneValues(r.Form)})
 	h, ok := acts[action]
 	if !ok {
 		p.reply(w, p.msg(false, "ARGS_ERR"))
@@ -325,11 +341,9 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// ipAllowed is public.py is_api_limit_ip.
+// ipAllowed is public.py is_api_limit_ip (L2749): an empty list allows
+// no address.
 func ipAllowed(list []string, ip string) bool {
-	if len(list) == 0 {
-		return true
-	}
 	c := net.ParseIP(ip).To4()
 	for _, e := range list {
 		switch e {
@@ -477,15 +491,18 @@ func init() {
 		},
 		"ftp": {
 			"AddUser":    func(p *Panel, s *session, f form) any { return p.ftpAddUser(s, f) },
-			"DeleteUser": (*Panel).ftpDeleteUser,
+			"DeleteUser": (*Panel).ftpDeleteUser, "SetUserPassword": (*Panel).ftpSetUserPassword,
 		},
 		"database": {"AddDatabase": (*Panel).addDatabase, "DeleteDatabase": (*Panel).deleteDatabase},
-		"plugin":   {"get_soft_find": (*Panel).getSoftFind},
+		"plugin":   {"get_soft_find": (*Panel).getSoftFind, "a": (*Panel).pluginA},
 		"files": {
 			"GetDir": (*Panel).getDir, "GetDirSize": (*Panel).getDirSize, "CreateDir": (*Panel).createDir,
 			"GetFileBody": (*Panel).getFileBody, "SaveFileBody": (*Panel).saveFileBody,
 			"SetBatchData": (*Panel).setBatchData, "BatchPaste": (*Panel).batchPaste,
 			"upload": (*Panel).upload,
 		},
+	}
+	for k, h := range siteOps() {
+		modules["site"][k] = h
 	}
 }

@@ -168,6 +168,12 @@ func (p *Panel) rows(table, search string) (rows []map[string]any, ok bool) {
 		}
 	case "backup":
 		rows = []map[string]any{}
+		for _, b := range p.backups {
+			if search == "" || strconv.FormatInt(b.PID, 10) == word {
+				rows = append(rows, map[string]any{"id": b.ID, "pid": b.PID, "type": b.Type, "name": b.Name,
+					"filename": b.Filename, "size": 0, "addtime": b.Added, "ps": "手动备份"})
+			}
+		}
 	default:
 		return nil, false
 	}
@@ -192,6 +198,18 @@ func (p *Panel) siteMap(s *Site) map[string]any {
 // post-processes as a page).
 func (p *Panel) getData(_ *session, f form) any {
 	table := f.Get("table")
+	if table == "backup" && f.has("search") && !f.has("type") { // GetSql L770: int(get.type)
+		return errInternal("AttributeError: 'dict_obj' object has no attribute 'type'")
+	}
+	if n := int(f.int64("limit")); table == "sites" && n >= 1 { // GetSql L742-744 writes limit1.pl
+		p.sitesLimit = n
+	}
+	if q := strings.TrimSpace(f.Get("search")); q != "" { // GetSql L825 set_search_history
+		if p.searches == nil {
+			p.searches = map[string][]string{}
+		}
+		p.searches[table] = append([]string{q}, p.searches[table]...)
+	}
 	rows, ok := p.rows(table, f.Get("search"))
 	if !ok {
 		return traceback("KeyError: '" + table + "'")
@@ -208,6 +226,9 @@ func (p *Panel) getData(_ *session, f form) any {
 	limit := int(f.int64("limit"))
 	if limit <= 0 {
 		limit = 20
+		if table == "sites" && p.sitesLimit > 0 { // getData L429-434: the admin's page size
+			limit = p.sitesLimit
+		}
 	}
 	page := max(int(f.int64("p")), 1)
 	lo := min((page-1)*limit, len(rows))
@@ -359,6 +380,9 @@ func (p *Panel) addSiteExtras(site *Site, f form) map[string]any {
 		}
 	}
 	data["gitStatus"] = false
+	if p.opts.NoSiteID {
+		delete(data, "siteId")
+	}
 	return data
 }
 
@@ -452,9 +476,12 @@ func (p *Panel) getPHPVersion(_ *session, _ form) any {
 	return out
 }
 
-// getIndex is panelSite.py GetIndex: a bare string.
-func (p *Panel) getIndex(_ *session, _ form) any {
-	return "index.php,index.html,index.htm,default.php,default.htm,default.html"
+// getIndex is panelSite.py GetIndex (L3995: id): a bare string.
+func (p *Panel) getIndex(_ *session, f form) any {
+	if e := missing(f, "id"); e != nil {
+		return e
+	}
+	return p.state(f.int64("id")).index
 }
 
 // getSoftFind is panelPlugin.py get_soft_find: the software's entry, with
@@ -463,6 +490,9 @@ func (p *Panel) getSoftFind(_ *session, f form) any {
 	host := strings.TrimPrefix(p.URL, "http://")
 	if h, _, ok := strings.Cut(host, ":"); ok {
 		host = h
+	}
+	if v, ok := p.pluginSoftFind(f.Get("sName")); ok {
+		return v
 	}
 	switch f.Get("sName") {
 	case "phpmyadmin":

@@ -1,0 +1,1 @@
+ALTER TABLE hosting_orders DROP COLUMN last_backup_at;
