@@ -53,8 +53,12 @@ func TestJobsProvisionAndDestroyTheDatabaseOnThePanel(t *testing.T) {
 	require.NoError(t, do(t, svc, id, jobs.KindProvision, false), "a repeated job finds the order provisioned")
 	require.Equal(t, d, state(t, s, id))
 
+	require.NoError(t, do(t, svc, id, jobs.KindLock, false), "renewed before the lock job ran")
+	require.Equal(t, 1, state(t, s, id).Run, "a lock job leaves an order that is not expired alone")
+	s.Exec(t, `UPDATE sql_orders SET order_status = 3 WHERE id = $1`, id) // expired, as the sweep does
 	require.NoError(t, do(t, svc, id, jobs.KindLock, false))
 	require.Equal(t, -1, state(t, s, id).Run)
+	s.Exec(t, `UPDATE sql_orders SET order_status = 1 WHERE id = $1`, id) // reinstated by a renewal
 	require.NoError(t, do(t, svc, id, jobs.KindUnlock, false))
 	require.Equal(t, 1, state(t, s, id).Run)
 
