@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
@@ -48,10 +47,10 @@ func (s *Service) Authenticate(ctx context.Context, appid, appkey string, ip net
 		enabled, apiEnabled bool
 		allow               []netip.Prefix
 	)
-	err := s.DB.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, s.DB, `
 		SELECT id, key_hash, enabled, api_enabled, allow_ips
 		FROM resellers WHERE appid = $1`, appid).Scan(&id, &hash, &enabled, &apiEnabled, &allow)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		subtle.ConstantTimeCompare(dummyHash, HashKey(appkey))
 		return dispatch.Reseller{}, false, nil
 	}

@@ -54,12 +54,12 @@ func CreateTx(ctx context.Context, tx pgx.Tx, name string, allow []netip.Prefix)
 	key := NewAppKey()
 	for attempt := 0; ; attempt++ {
 		c := Created{AppID: newAppID(), AppKey: key}
-		err := tx.QueryRow(ctx, `
+		err := postgres.QueryRow(ctx, tx, `
 			INSERT INTO resellers (appid, name, key_hash, allow_ips)
 			VALUES ($1, $2, $3, $4)
 			ON CONFLICT (appid) DO NOTHING
 			RETURNING id`, c.AppID, name, HashKey(key), allow).Scan(&c.ID)
-		if errors.Is(err, pgx.ErrNoRows) && attempt < 5 { // appid collision: draw again
+		if errors.Is(err, postgres.ErrNotFound) && attempt < 5 { // appid collision: draw again
 			continue
 		}
 		if postgres.Constraint(err) == "resellers_name_key" {
@@ -85,8 +85,8 @@ func scanReseller(row pgx.Row) (Reseller, error) {
 
 // Get returns the reseller with appid, or ErrNoReseller.
 func Get(ctx context.Context, q postgres.Querier, appid string) (Reseller, error) {
-	r, err := scanReseller(q.QueryRow(ctx, `SELECT `+resellerColumns+` FROM resellers WHERE appid = $1`, appid))
-	if errors.Is(err, pgx.ErrNoRows) {
+	r, err := scanReseller(postgres.QueryRow(ctx, q, `SELECT `+resellerColumns+` FROM resellers WHERE appid = $1`, appid))
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Reseller{}, ErrNoReseller
 	}
 	if err != nil {

@@ -42,9 +42,9 @@ var (
 // GetAccount returns the reseller's account, or ErrNoAccount.
 func GetAccount(ctx context.Context, q postgres.Querier, resellerID int64) (Account, error) {
 	a := Account{ResellerID: resellerID}
-	err := q.QueryRow(ctx, `SELECT balance, credit_limit FROM accounts WHERE reseller_id = $1`, resellerID).
+	err := postgres.QueryRow(ctx, q, `SELECT balance, credit_limit FROM accounts WHERE reseller_id = $1`, resellerID).
 		Scan(&a.Balance, &a.CreditLimit)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Account{}, ErrNoAccount
 	}
 	if err != nil {
@@ -72,11 +72,11 @@ type Entry struct {
 // (nothing changed) when the balance would drop below -credit_limit.
 func apply(ctx context.Context, tx pgx.Tx, resellerID int64, e Entry) (Account, error) {
 	a := Account{ResellerID: resellerID}
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		UPDATE accounts SET balance = balance + $2, updated_at = now()
 		WHERE reseller_id = $1 AND balance + $2 >= -credit_limit
 		RETURNING balance, credit_limit`, resellerID, e.Amount).Scan(&a.Balance, &a.CreditLimit)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		if _, gerr := GetAccount(ctx, tx, resellerID); gerr != nil {
 			return Account{}, gerr
 		}
@@ -151,11 +151,11 @@ func SetCredit(ctx context.Context, tx pgx.Tx, resellerID int64, limit decimal.D
 		return Account{}, ErrBadAmount
 	}
 	a := Account{ResellerID: resellerID}
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		UPDATE accounts SET credit_limit = $2, updated_at = now()
 		WHERE reseller_id = $1 AND balance >= -$2::numeric
 		RETURNING balance, credit_limit`, resellerID, limit).Scan(&a.Balance, &a.CreditLimit)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		if _, gerr := GetAccount(ctx, tx, resellerID); gerr != nil {
 			return Account{}, gerr
 		}

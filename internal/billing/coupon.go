@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,11 +32,11 @@ func TakeCoupon(ctx context.Context, tx pgx.Tx, resellerID, id int64, business s
 		validFrom, expiry time.Time
 		uses              int
 	)
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT reseller_id, businesses, kind, value, min_amount, valid_from, valid_until, uses
 		FROM coupons WHERE id = $1 FOR UPDATE`, id).
 		Scan(&owner, &businesses, &kind, &value, &minAmount, &validFrom, &expiry, &uses)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return decimal.Zero, ErrCouponUnusable
 	}
 	if err != nil {

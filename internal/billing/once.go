@@ -123,17 +123,14 @@ func OnceLate(ctx context.Context, db *postgres.DB, resellerID int64, scope, key
 	return nil, err
 }
 
-// ReplaySQL reads the kept answer of (reseller_id, scope, key), for
-// callers that batch it with other reads (ScanReplay reads its row).
-const ReplaySQL = `SELECT request_hash, response FROM idempotency_keys
-	WHERE reseller_id = $1 AND scope = $2 AND key = $3`
-
-// ScanReplay reads a row of ReplaySQL as Replay answers.
-func ScanReplay(row pgx.Row, hash []byte) (json.RawMessage, error) {
+// Replay returns the kept answer for a key, nil when there is none, and
+// ErrKeyReused when the key was used with another request hash.
+func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, key string, hash []byte) (json.RawMessage, error) {
 	var stored []byte
 	var answer json.RawMessage
-	err := row.Scan(&stored, &answer)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := postgres.QueryRow(ctx, q, `SELECT request_hash, response FROM idempotency_keys
+		WHERE reseller_id = $1 AND scope = $2 AND key = $3`, resellerID, scope, key).Scan(&stored, &answer)
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -143,12 +140,6 @@ func ScanReplay(row pgx.Row, hash []byte) (json.RawMessage, error) {
 		return nil, ErrKeyReused
 	}
 	return answer, nil
-}
-
-// Replay returns the kept answer for a key, nil when there is none, and
-// ErrKeyReused when the key was used with another request hash.
-func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, key string, hash []byte) (json.RawMessage, error) {
-	return ScanReplay(q.QueryRow(ctx, ReplaySQL, resellerID, scope, key), hash)
 }
 
 // Record is the idempotency key a Once or OnceLate call holds. Charge

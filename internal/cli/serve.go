@@ -115,13 +115,13 @@ func setUpDemo(e *env, db *postgres.DB, box *secret.Box, addr string) error {
 	var creds auth.Created
 	err := postgres.Tx(e.ctx, db, func(tx pgx.Tx) error {
 		var appid string
-		err := tx.QueryRow(e.ctx, `SELECT appid FROM resellers WHERE name = $1`, demoReseller).Scan(&appid)
+		err := postgres.QueryRow(e.ctx, tx, `SELECT appid FROM resellers WHERE name = $1`, demoReseller).Scan(&appid)
 		if err == nil {
 			key, err := auth.RotateKey(e.ctx, tx, appid)
 			creds = auth.Created{AppID: appid, AppKey: key}
 			return err
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
+		if !errors.Is(err, postgres.ErrNotFound) {
 			return err
 		}
 		if creds, err = auth.CreateTx(e.ctx, tx, demoReseller, nil); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -46,7 +47,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (panelorder.Orde
 	var o panelorder.Order[struct{}]
 	dest := append([]any{&o.ID, &o.LineID, &o.LineGUID, &o.OrderNo, &o.Status, &o.RunStatus, &o.Act,
 		&o.BuyTime, &o.EndTime}, o.Product.Dest()...)
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT o.id, o.line_id, l.guid, o.order_no, o.order_status, o.run_status, o.act_status, o.buy_time,
 		       o.end_time, `+panelorder.ProductColumns+`
 		FROM sql_orders o
@@ -54,7 +55,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (panelorder.Orde
 		JOIN sql_products p ON p.id = o.product_id
 		WHERE o.id = $1 AND o.reseller_id = $2
 		FOR UPDATE OF o`, id, resellerID).Scan(dest...)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return o, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

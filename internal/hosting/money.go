@@ -55,7 +55,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (panelorder.Orde
 	d := &o.Detail
 	dest := append([]any{&o.ID, &o.LineID, &o.LineGUID, &o.OrderNo, &o.Status, &o.RunStatus, &o.Act,
 		&o.BuyTime, &o.EndTime, &d.Flow}, o.Product.Dest()...)
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT o.id, o.line_id, l.guid, o.order_no, o.order_status, o.run_status, o.act_status, o.buy_time,
 		       o.end_time, o.flow, `+panelorder.ProductColumns+`, p.flow, p.max_flow, p.up_flow, p.up_flow_price
 		FROM hosting_orders o
@@ -64,7 +64,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (panelorder.Orde
 		WHERE o.id = $1 AND o.reseller_id = $2
 		FOR UPDATE OF o`, id, resellerID).
 		Scan(append(dest, &d.Pricing.Flow, &d.Pricing.MaxFlow, &d.Pricing.UpFlow, &d.Pricing.UpFlowPrice)...)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return o, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

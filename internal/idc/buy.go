@@ -107,11 +107,11 @@ func loadProduct(ctx context.Context, q postgres.Querier, l machine.Line, params
 	var p product
 	var status, market int
 	var power, ipnum string
-	err = q.QueryRow(ctx, `
+	err = postgres.QueryRow(ctx, q, `
 		SELECT id, line_guids, status, market_status, power, price, bandwidth, defense, ipnum
 		FROM idc_products WHERE guid = $1`, guid).Scan(&p.ID, &p.LineGUIDs, &status, &market, &power,
 		&p.Pricing.Price, &p.Pricing.Bandwidth, &p.Pricing.Defense, &ipnum)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return product{}, dispatch.ParamError("product_guid", "不存在")
 	}
 	if err != nil {
@@ -164,7 +164,7 @@ func (r orderRow) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
 func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (machine.Held, error) {
 	h := machine.Held{ProductUpgrade: 1, Power: &machine.PowerChoice{}} // idc products have no upgrade switch
 	var ipnum string
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT o.id, o.line_id, o.order_no, o.order_status, o.act_status, o.buy_time, o.end_time,
 		       o.bandwidth, o.defense, o.ipnum, o.power, p.price, p.bandwidth, p.defense, p.ipnum, p.power,
 		       p.refund_days
@@ -173,7 +173,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (machine.Held, e
 		FOR UPDATE OF o`, id, resellerID).Scan(&h.ID, &h.LineID, &h.OrderNo, &h.Status, &h.Act, &h.BuyTime,
 		&h.EndTime, &h.Cfg.Bandwidth, &h.Cfg.Defense, &h.Cfg.IPNum, &h.Power.Name, &h.Product.Price,
 		&h.Product.Bandwidth, &h.Product.Defense, &ipnum, &h.Power.List, &h.ProductRefundDays)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return machine.Held{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

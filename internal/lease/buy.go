@@ -111,11 +111,11 @@ func loadProduct(ctx context.Context, q postgres.Querier, l machine.Line, params
 	}
 	var p product
 	var ipnum string
-	err = q.QueryRow(ctx, `
+	err = postgres.QueryRow(ctx, q, `
 		SELECT id, line_guids, status, cpu_value, memory_num, price, bandwidth, defense, ipnum
 		FROM lease_products WHERE guid = $1`, guid).Scan(&p.ID, &p.LineGUIDs, &p.Status, &p.CPUValue,
 		&p.MemoryNum, &p.Pricing.Price, &p.Pricing.Bandwidth, &p.Pricing.Defense, &ipnum)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return product{}, dispatch.ParamError("product_guid", "不存在")
 	}
 	if err != nil {
@@ -138,11 +138,11 @@ func loadProduct(ctx context.Context, q postgres.Querier, l machine.Line, params
 // answers 库存不足 when none is free.
 func takeMachine(ctx context.Context, tx pgx.Tx, productID, lineID int64) (int64, error) {
 	var id int64
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT id FROM lease_machines
 		WHERE product_id = $1 AND line_id = $2 AND status = 'free'
 		ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, productID, lineID).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return 0, dispatch.ErrOutOfStock
 	}
 	if err != nil {
@@ -207,7 +207,7 @@ func (r orderRow) insert(ctx context.Context, tx pgx.Tx, machineID int64) (int64
 func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (machine.Held, error) {
 	var h machine.Held
 	var ipnum string
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT o.id, o.line_id, o.order_no, o.order_status, o.act_status, o.buy_time, o.end_time,
 		       o.bandwidth, o.defense, o.ipnum, p.price, p.bandwidth, p.defense, p.ipnum, p.refund_days,
 		       p.upgrade_status
@@ -216,7 +216,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (machine.Held, e
 		FOR UPDATE OF o`, id, resellerID).Scan(&h.ID, &h.LineID, &h.OrderNo, &h.Status, &h.Act, &h.BuyTime,
 		&h.EndTime, &h.Cfg.Bandwidth, &h.Cfg.Defense, &h.Cfg.IPNum, &h.Product.Price, &h.Product.Bandwidth,
 		&h.Product.Defense, &ipnum, &h.ProductRefundDays, &h.ProductUpgrade)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return machine.Held{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
@@ -31,24 +30,6 @@ type System struct {
 	Port           string
 }
 
-// systemSQL reads one system by guid.
-const systemSQL = `
-	SELECT id, guid, status, type, support, zone_guids, cpu_limit, ram_limit, system_harddisk,
-	       login_name, mirror_name, port
-	FROM systems WHERE guid = $1`
-
-// scanSystem reads a row of systemSQL; no row answers 参数错误: <field> 不存在.
-func scanSystem(row pgx.Row, field string, s *System) error {
-	err := row.Scan(&s.ID, &s.GUID, &s.Status, &s.Type, &s.Support, &s.ZoneGUIDs, &s.CPULimit, &s.RAMLimit,
-		&s.SystemHarddisk, &s.LoginName, &s.MirrorName, &s.Port)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return dispatch.ParamError(field, "不存在")
-	}
-	if err != nil {
-		return fmt.Errorf("orderflow: read system: %w", err)
-	}
-	return nil
-}
 
 // LoadSystem reads the system guid; field names the parameter for the
 // answer when there is none (参数错误: <field> 不存在).
@@ -57,7 +38,18 @@ func LoadSystem(ctx context.Context, q postgres.Querier, field, guid string) (Sy
 		return System{}, dispatch.MissingParam(field)
 	}
 	var s System
-	return s, scanSystem(q.QueryRow(ctx, systemSQL, guid), field, &s)
+	err := postgres.QueryRow(ctx, q, `
+		SELECT id, guid, status, type, support, zone_guids, cpu_limit, ram_limit, system_harddisk,
+		       login_name, mirror_name, port
+		FROM systems WHERE guid = $1`, guid).Scan(&s.ID, &s.GUID, &s.Status, &s.Type, &s.Support, &s.ZoneGUIDs,
+		&s.CPULimit, &s.RAMLimit, &s.SystemHarddisk, &s.LoginName, &s.MirrorName, &s.Port)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return System{}, dispatch.ParamError(field, "不存在")
+	}
+	if err != nil {
+		return System{}, fmt.Errorf("orderflow: read system: %w", err)
+	}
+	return s, nil
 }
 
 // Check answers whether the system may serve purpose ("create" or

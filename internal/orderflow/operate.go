@@ -47,8 +47,8 @@ func readOperation(ctx context.Context, q postgres.Querier, b Business, reseller
 		sql += ` FOR UPDATE`
 	}
 	var o Operation
-	err := q.QueryRow(ctx, sql, id, resellerID).Scan(&o.ID, &o.LineID, &o.Status, &o.RunStatus, &o.ActStatus, &o.ProviderRef)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := postgres.QueryRow(ctx, q, sql, id, resellerID).Scan(&o.ID, &o.LineID, &o.Status, &o.RunStatus, &o.ActStatus, &o.ProviderRef)
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Operation{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

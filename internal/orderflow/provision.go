@@ -48,9 +48,9 @@ func (e *Engine) FailPurchase(ctx context.Context, b Business, orderID int64, re
 		var resellerID int64
 		var status int
 		var orderNo string
-		err := tx.QueryRow(ctx, `SELECT reseller_id, order_status, order_no FROM `+b.Orders+`
+		err := postgres.QueryRow(ctx, tx, `SELECT reseller_id, order_status, order_no FROM `+b.Orders+`
 			WHERE id = $1 FOR UPDATE`, orderID).Scan(&resellerID, &status, &orderNo)
-		if errors.Is(err, pgx.ErrNoRows) || status != OrderProvisioning {
+		if errors.Is(err, postgres.ErrNotFound) || status != OrderProvisioning {
 			return nil
 		}
 		if err != nil {

@@ -89,8 +89,8 @@ func (q Query[T]) Get(ctx context.Context, db postgres.Querier, req *dispatch.Re
 	if err != nil {
 		return zero, err
 	}
-	v, err := q.Scan(db.QueryRow(ctx, q.One, req.Reseller.ID, id))
-	if postgres.NoRows(err) {
+	v, err := q.Scan(postgres.QueryRow(ctx, db, q.One, req.Reseller.ID, id))
+	if errors.Is(err, postgres.ErrNotFound) {
 		return zero, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

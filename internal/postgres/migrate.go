@@ -157,8 +157,8 @@ func MigrateTo(ctx context.Context, db *DB, version uint) error {
 // Version returns the database's schema version and whether a migration
 // failed half-way (dirty). A database never migrated is version 0.
 func Version(ctx context.Context, db *DB) (version uint, dirty bool, err error) {
-	err = db.QueryRow(ctx, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
-	if SQLState(err) == "42P01" || NoRows(err) { // undefined_table, or empty
+	err = QueryRow(ctx, db, `SELECT version, dirty FROM schema_migrations LIMIT 1`).Scan(&version, &dirty)
+	if SQLState(err) == "42P01" || errors.Is(err, ErrNotFound) { // undefined_table, or empty
 		return 0, false, nil
 	}
 	if err != nil {

@@ -61,13 +61,9 @@ func redactParseError(err error) string {
 	return "invalid connection string"
 }
 
-// ErrNotFound is returned by helpers whose row does not exist.
+// ErrNotFound is the project's "no such row": QueryRow's Scan answers it
+// where pgx would answer pgx.ErrNoRows.
 var ErrNotFound = errors.New("not found")
-
-// NoRows reports whether err means "no row", from pgx or from this package.
-func NoRows(err error) bool {
-	return errors.Is(err, pgx.ErrNoRows) || errors.Is(err, ErrNotFound)
-}
 
 // SQLState returns the SQLSTATE of a PostgreSQL error, or "".
 func SQLState(err error) string {
@@ -111,4 +107,21 @@ func Clip(s string, max int) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// QueryRow runs a query of one row on q. Its Scan answers ErrNotFound, not
+// pgx's ErrNoRows, when there is no row: the one place the rest of the
+// code meets pgx's own not-found error.
+func QueryRow(ctx context.Context, q Querier, sql string, args ...any) pgx.Row {
+	return row{q.QueryRow(ctx, sql, args...)}
+}
+
+type row struct{ pgx.Row }
+
+func (r row) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
 }

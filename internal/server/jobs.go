@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
@@ -245,9 +245,9 @@ func (s *Service) reinstall(ctx context.Context, vms provider.VMDriver, a jobs.I
 		return err
 	}
 	var image, loginName, port string
-	err = s.DB.QueryRow(ctx, `SELECT mirror_name, login_name, port FROM systems WHERE id = $1`, a.SystemID).
+	err = postgres.QueryRow(ctx, s.DB, `SELECT mirror_name, login_name, port FROM systems WHERE id = $1`, a.SystemID).
 		Scan(&image, &loginName, &port)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return fmt.Errorf("server order %d: reinstall: system %d is gone: %w", a.OrderID, a.SystemID, orderflow.ErrBroken)
 	}
 	if err != nil {

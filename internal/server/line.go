@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
@@ -40,7 +39,7 @@ func loadLine(ctx context.Context, q postgres.Querier, guid string, id int64) (l
 	var l line
 	var stairs string
 	p := &l.Pricing
-	err := q.QueryRow(ctx, `SELECT `+lineColumns+`
+	err := postgres.QueryRow(ctx, q, `SELECT `+lineColumns+`
 		FROM server_lines l JOIN zones z ON z.id = l.zone_id
 		WHERE l.guid = $1 OR l.id = $2`, guid, id).Scan(&l.ID, &l.GUID, &l.ZoneGUID, &l.Status, &l.BuyStatus,
 		&l.UpgradeStatus, &l.RenewStatus, &l.Open, &l.Months, &l.Discount, &l.BandwidthInType, &l.BandwidthInValue,
@@ -49,7 +48,7 @@ func loadLine(ctx context.Context, q postgres.Querier, guid string, id int64) (l
 		&p.MemoryMax, &p.IPMax, &p.BandwidthMin, &p.BandwidthMax, &p.BandwidthFree, &p.HarddiskMinNum,
 		&p.HarddiskMaxNum, &p.HarddiskMinSize, &p.HarddiskMaxSize, &p.HarddiskStep, &p.HarddiskFree,
 		&p.DefenseMin, &p.DefenseMax, &p.DefenseFree, &stairs)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return line{}, dispatch.ErrLineNotFound
 	}
 	if err != nil {

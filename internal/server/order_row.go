@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,7 +60,7 @@ type held struct {
 func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (held, error) {
 	var h held
 	var disks string
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT o.id, o.line_id, o.system_id, o.order_no, o.order_status, o.run_status, o.act_status,
 		       o.buy_time, o.end_time, o.cpu, o.memory, o.bandwidth, o.defense, o.ip_num, o.harddisks,
 		       s.system_harddisk
@@ -68,7 +69,7 @@ func lock(ctx context.Context, tx pgx.Tx, resellerID, id int64) (held, error) {
 		FOR UPDATE OF o`, id, resellerID).Scan(&h.ID, &h.LineID, &h.SystemID, &h.OrderNo, &h.Status,
 		&h.RunStatus, &h.Act, &h.BuyTime, &h.EndTime, &h.Cfg.CPU, &h.Cfg.RAM, &h.Cfg.Bandwidth,
 		&h.Cfg.Defense, &h.Cfg.IPNum, &disks, &h.SystemDisk)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return held{}, dispatch.ErrOrderNotFound
 	}
 	if err != nil {

@@ -193,9 +193,9 @@ func (s *Service) DeletePolicy(ctx context.Context, req *dispatch.Request) (any,
 	}
 	var rowID int64
 	var ruleID string
-	err = s.DB.QueryRow(ctx, `SELECT id, provider_rule_id FROM server_security_policies
+	err = postgres.QueryRow(ctx, s.DB, `SELECT id, provider_rule_id FROM server_security_policies
 		WHERE order_id = $1 AND guid = $2`, o.ID, strings.TrimSpace(guid)).Scan(&rowID, &ruleID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, dispatch.ParamError("policy_guid", "不存在")
 	}
 	if err != nil {

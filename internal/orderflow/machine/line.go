@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
@@ -44,14 +43,14 @@ func LoadLine(ctx context.Context, q postgres.Querier, b Business, guid string, 
 	var l Line
 	var stairs, ipList, defenseList string
 	p := &l.Pricing
-	err := q.QueryRow(ctx, `SELECT `+lineColumns+`
+	err := postgres.QueryRow(ctx, q, `SELECT `+lineColumns+`
 		FROM `+b.Lines+` l JOIN zones z ON z.id = l.zone_id
 		WHERE l.guid = $1 OR l.id = $2`, guid, id).Scan(&l.ID, &l.GUID, &l.ZoneGUID, &l.Status,
 		&l.BuyStatus, &l.RenewStatus, &l.UpgradeStatus, &l.BuyOrderMax, &l.Months, &l.RefundDays,
 		&p.BandwidthPrice, &stairs, &p.BandwidthMax, &p.BandwidthStep, &p.IPPrice, &p.IPMin, &p.IPMax,
 		&p.IPFree, &ipList, &p.DefensePrice, &p.DefenseMax, &defenseList, &p.Discounts.D1,
 		&p.Discounts.D2, &p.Discounts.D3)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Line{}, dispatch.ErrLineNotFound
 	}
 	if err != nil {

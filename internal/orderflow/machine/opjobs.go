@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
@@ -95,9 +95,9 @@ func (o Operations) reinstall(ctx context.Context, drv provider.BareMetalDriver,
 	}
 	sysID, port, size, sealed := a.SystemID, a.Port, a.PartitionSize, a.Password
 	var image, loginName string
-	err = o.Engine.DB.QueryRow(ctx, `SELECT mirror_name, login_name FROM systems WHERE id = $1`, sysID).
+	err = postgres.QueryRow(ctx, o.Engine.DB, `SELECT mirror_name, login_name FROM systems WHERE id = $1`, sysID).
 		Scan(&image, &loginName)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return fmt.Errorf("%s order %d: reinstall: system %d is gone: %w", b, a.OrderID, sysID, orderflow.ErrBroken)
 	}
 	if err != nil {

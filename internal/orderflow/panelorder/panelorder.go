@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/zonkvm/zonkvmd/internal/apitype"
@@ -37,11 +36,11 @@ type Line struct {
 // is "". It returns dispatch.ErrLineNotFound when there is none.
 func LoadLine(ctx context.Context, q postgres.Querier, guid string, id int64) (Line, error) {
 	var l Line
-	err := q.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, q, `
 		SELECT id, guid, domain, status, stock, renew, provider_driver FROM hosting_lines
 		WHERE ($1 <> '' AND guid = $1) OR ($1 = '' AND id = $2)`, guid, id).
 		Scan(&l.ID, &l.GUID, &l.Domain, &l.Status, &l.Stock, &l.Renew, &l.Driver)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Line{}, dispatch.ErrLineNotFound
 	}
 	if err != nil {
@@ -88,8 +87,8 @@ func (p *Product) Dest() []any {
 // 参数错误: <field> 不存在 when there is no row.
 func LoadProduct(ctx context.Context, q postgres.Querier, field, query string, args []any, extra ...any) (Product, error) {
 	var p Product
-	err := q.QueryRow(ctx, query, args...).Scan(append(p.Dest(), extra...)...)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := postgres.QueryRow(ctx, q, query, args...).Scan(append(p.Dest(), extra...)...)
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Product{}, dispatch.ParamError(field, "不存在")
 	}
 	if err != nil {

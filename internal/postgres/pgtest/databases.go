@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -96,7 +97,7 @@ func prepareTemplate(ctx context.Context, admin string) (string, error) {
 
 	dropOldTemplates(ctx, conn, name)
 	var comment *string
-	err = conn.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
+	err = postgres.QueryRow(ctx, conn, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
 	switch {
 	case err == nil && comment != nil && strings.HasPrefix(*comment, templateReady):
 		return name, setComment(ctx, conn, name, templateReady)
@@ -104,7 +105,7 @@ func prepareTemplate(ctx context.Context, admin string) (string, error) {
 		if err := execDrop(ctx, conn, name); err != nil {
 			return "", err
 		}
-	case !postgres.NoRows(err):
+	case !errors.Is(err, postgres.ErrNotFound):
 		return "", fmt.Errorf("look up template %s: %w", name, err)
 	}
 	if err := buildTemplate(ctx, conn, admin, name); err != nil {

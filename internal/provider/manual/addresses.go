@@ -3,6 +3,7 @@ package manual
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,11 +35,11 @@ func (d *Driver) MachineAddresses(ctx context.Context, m provider.Machine) (prov
 // addresses reads the "ip" of the result of o's done provisioning task.
 func (d *Driver) addresses(ctx context.Context, o order) (provider.Addresses, error) {
 	var result json.RawMessage
-	err := d.db.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, d.db, `
 		SELECT result FROM operator_tasks
 		WHERE business = $1 AND order_id = $2 AND kind = 'provision' AND status = 'done'
 		ORDER BY id DESC LIMIT 1`, o.business, o.id).Scan(&result)
-	if postgres.NoRows(err) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return provider.Addresses{}, nil
 	}
 	if err != nil {

@@ -157,9 +157,9 @@ func (d *Driver) orderOfTask(ctx context.Context, taskID int64) (order, error) {
 		return order{}, fmt.Errorf("manual: no task id: %w", provider.ErrRejected)
 	}
 	var o order
-	err := d.db.QueryRow(ctx, `SELECT business, order_id FROM operator_tasks WHERE id = $1`, taskID).
+	err := postgres.QueryRow(ctx, d.db, `SELECT business, order_id FROM operator_tasks WHERE id = $1`, taskID).
 		Scan(&o.business, &o.id)
-	if postgres.NoRows(err) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return order{}, fmt.Errorf("manual: task %d: %w", taskID, provider.ErrNotFound)
 	}
 	if err != nil {
@@ -212,13 +212,13 @@ func addTask(ctx context.Context, db *postgres.DB, now time.Time, o order, kind 
 			fmt.Sprintf("operator_tasks:%s:%d", o.business, o.id)); err != nil {
 			return err
 		}
-		t, err = scanTask(tx.QueryRow(ctx, `
+		t, err = scanTask(postgres.QueryRow(ctx, tx, `
 			SELECT `+taskColumns+` FROM operator_tasks
 			WHERE business = $1 AND order_id = $2 AND kind = $3
 			  AND (status = 'open' AND payload = $4::jsonb
 			       OR $3 = 'provision' AND status IN ('open', 'done'))
 			ORDER BY id LIMIT 1`, o.business, o.id, kind, body))
-		if err == nil || !postgres.NoRows(err) {
+		if err == nil || !errors.Is(err, postgres.ErrNotFound) {
 			return err
 		}
 		t, err = scanTask(tx.QueryRow(ctx, `

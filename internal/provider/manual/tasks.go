@@ -93,8 +93,8 @@ func ListTasks(ctx context.Context, db postgres.Querier, status string) ([]Task,
 
 // GetTask returns task id, or an error wrapping ErrNoTask.
 func GetTask(ctx context.Context, db postgres.Querier, id int64) (Task, error) {
-	t, err := scanTask(db.QueryRow(ctx, `SELECT `+taskColumns+` FROM operator_tasks WHERE id = $1`, id))
-	if postgres.NoRows(err) {
+	t, err := scanTask(postgres.QueryRow(ctx, db, `SELECT `+taskColumns+` FROM operator_tasks WHERE id = $1`, id))
+	if errors.Is(err, postgres.ErrNotFound) {
 		return Task{}, fmt.Errorf("manual.GetTask: task %d: %w", id, ErrNoTask)
 	}
 	if err != nil {
@@ -138,8 +138,8 @@ func closeTask(ctx context.Context, db *postgres.DB, op string, id int64, status
 	var t Task
 	err = postgres.Tx(ctx, db, func(tx pgx.Tx) error {
 		var cur string
-		err := tx.QueryRow(ctx, `SELECT status FROM operator_tasks WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
-		if postgres.NoRows(err) {
+		err := postgres.QueryRow(ctx, tx, `SELECT status FROM operator_tasks WHERE id = $1 FOR UPDATE`, id).Scan(&cur)
+		if errors.Is(err, postgres.ErrNotFound) {
 			return fmt.Errorf("task %d: %w", id, ErrNoTask)
 		}
 		if err != nil {
