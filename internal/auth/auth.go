@@ -15,7 +15,6 @@ import (
 	"net/netip"
 	"time"
 
-
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )

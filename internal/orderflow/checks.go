@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
@@ -29,7 +28,6 @@ type System struct {
 	MirrorName     string
 	Port           string
 }
-
 
 // LoadSystem reads the system guid; field names the parameter for the
 // answer when there is none (参数错误: <field> 不存在).

@@ -7,7 +7,6 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"strconv"
 
-
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/provider"
