@@ -69,6 +69,7 @@ type Panel struct {
 	calls    int
 	tables
 	fs map[string]*node
+	db dbState // dbops.go
 }
 
 type fault struct {
@@ -483,4 +484,5 @@ func init() {
 			"upload": (*Panel).upload,
 		},
 	}
+	addDBOps() // dbops.go: the database actions, and the call log
 }
