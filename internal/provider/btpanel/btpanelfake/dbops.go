@@ -36,11 +36,11 @@ type Call struct {
 type dbState struct {
 	backups   []*Backup
 	backupSeq int64
-	running   map[int64]string // database id → the file an unfinished backup exports
-	logged    map[int64]bool   // database ids with a backup log
-	imports   map[string]int   // database name → imports done
-	importing string           // the database an unfinished import runs on
-	importLog string           // "", "running", "done" or "error"
+	running   map[int64]string   // database id → the file an unfinished backup exports
+	logged    map[int64]bool     // database ids with a backup log
+	imports   map[string]int     // database name → imports done
+	importing string             // the database an unfinished import runs on
+	importLog string             // "", "running", "done" or "error"
 	hosts     map[int64][]string // database id → MySQL hosts of its user
 	calls     []Call
 }
