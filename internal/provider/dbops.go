@@ -1,6 +1,9 @@
 package provider
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // DBRef names one panel database for the sql_operate operations: the
 // panel's id and the names zonkvmd stored at purchase.
@@ -64,3 +67,7 @@ type DatabaseOps interface {
 	// DatabaseImportProgress reports the database's import.
 	DatabaseImportProgress(ctx context.Context, d DBRef) (DBProgress, error)
 }
+
+// ErrQueued is what a driver that hands work to staff (manual) answers for
+// a change it has recorded as an operator task: accepted, not yet done.
+var ErrQueued = errors.New("provider: recorded as a task for staff")
