@@ -19,6 +19,9 @@ var _ jobs.Handler = (*Service)(nil)
 // success, jobs.Permanent(err) when no retry can help, and err to be
 // retried.
 func (s *Service) Do(ctx context.Context, a jobs.Args, attempt int, final bool) error {
+	if isPanelWork(a.Op) { // a backup or an import (opsjobs.go)
+		return s.doWork(ctx, a, final)
+	}
 	return s.Engine.JobOutcome(ctx, business, a, final, s.do(ctx, a), nil)
 }
 

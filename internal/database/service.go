@@ -22,4 +22,5 @@ func (s *Service) Register(t *dispatch.Table) {
 	s.registerCatalog(t)
 	s.registerOrders(t)
 	s.registerMoney(t)
+	s.registerOps(t)
 }

@@ -193,6 +193,10 @@ func (d *Driver) BackupDatabase(ctx context.Context, ref provider.DBRef) error {
 		return err
 	}
 	_, err := d.c.Call(ctx, "database", "ToBackup", url.Values{"id": {strconv.FormatInt(ref.ID, 10)}})
+	var e *Error
+	if errors.As(err, &e) && e.Refused && strings.Contains(e.Msg, "正在备份") {
+		return fmt.Errorf("btpanel BackupDatabase %s: %w: %s", ref.Name, provider.ErrUnavailable, e.Msg) // wait for it
+	}
 	return wrapOp("BackupDatabase", ref.Name, notFound(err))
 }
 

@@ -92,7 +92,7 @@ func TestProgressIsWhatThePanelReports(t *testing.T) {
 	pr, err = d.DatabaseBackupProgress(ctx(t), ref)
 	require.NoError(t, err)
 	require.Equal(t, provider.DBProgress{Running: true, Phase: "export", Total: "4.00 KB", Speed: "2.00 KB/s"}, pr)
-	require.ErrorIs(t, d.BackupDatabase(ctx(t), ref), provider.ErrRejected, "the panel refuses a second backup at once")
+	require.ErrorIs(t, d.BackupDatabase(ctx(t), ref), provider.ErrUnavailable, "the panel refuses a second backup at once: wait")
 	p.FinishBackup(ref.ID)
 	pr, err = d.DatabaseBackupProgress(ctx(t), ref)
 	require.NoError(t, err)
