@@ -129,61 +129,65 @@ func opError(err error) error {
 	return err
 }
 
-// done is the answer of a change: msg, or msgQueued when staff will do it.
-func done(err error, msg string) (any, error) {
-	if errors.Is(err, provider.ErrQueued) {
-		return answer{true, msgQueued}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return answer{true, msg}, nil
-}
-
 // reissue serves sql_reissue: a database the panel still has under the
 // order's name and user is left alone (msgHealthy; a changed panel id is
 // recorded); a missing one is created again from what the order stored at
 // purchase (name, user, charset, access, the sealed password): the panel
 // driver finds a database it made on a retry, so there is never a second.
 func (s *Service) reissue(ctx context.Context, req *dispatch.Request) (any, error) {
-	o, err := loadOp(ctx, s.DB, req, false)
-	if err != nil {
-		return nil, err
-	}
-	panel, ops, err := s.ops(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	db, found, err := ops.FindDatabase(ctx, o.ref())
-	switch {
-	case errors.Is(err, provider.ErrRejected):
-		return nil, errNameTaken
-	case err != nil:
-		return done(err, "")
-	case !found:
-		password, err := s.Box.OpenString(o.Password)
+	var msg string
+	err := postgres.Tx(ctx, s.DB, func(tx pgx.Tx) error { // locked: two reissues cannot both create
+		o, err := loadOp(ctx, tx, req, true)
 		if err != nil {
-			return nil, fmt.Errorf("sql_reissue %d: password: %w", o.ID, err)
+			return err
 		}
-		db, err = panel.CreateDatabase(ctx, provider.DBSpec{Ref: orderflow.Ref(business, o.ID), Name: o.Name,
-			User: o.User, Password: password, Code: o.Code, Access: o.Access})
+		panel, ops, err := s.ops(ctx, o)
 		if err != nil {
-			return nil, fmt.Errorf("sql_reissue %d: %w", o.ID, err)
+			return err
 		}
-		if o.Access != access { // AddDatabase makes the user on the first host only in its UI's modes
-			if err := ops.SetDatabaseAccess(ctx, provider.DBRef{ID: db.ID, Name: o.Name, User: o.User}, o.Access); err != nil {
-				return nil, fmt.Errorf("sql_reissue %d: access: %w", o.ID, err)
+		db, found, err := ops.FindDatabase(ctx, o.ref())
+		switch {
+		case errors.Is(err, provider.ErrQueued):
+			msg = msgQueued
+			return nil
+		case errors.Is(err, provider.ErrRejected):
+			return errNameTaken
+		case err != nil:
+			return fmt.Errorf("sql_reissue %d: %w", o.ID, err)
+		case found:
+			msg = msgHealthy
+		default:
+			msg = msgRecreated
+			if db, err = s.recreate(ctx, panel, ops, o); err != nil {
+				return err
 			}
 		}
+		_, err = tx.Exec(ctx, `UPDATE sql_orders SET panel_db_id = $2, updated_at = now() WHERE id = $1`, o.ID, db.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if _, err := s.DB.Exec(ctx, `UPDATE sql_orders SET panel_db_id = $2, updated_at = now() WHERE id = $1`,
-		o.ID, db.ID); err != nil {
-		return nil, fmt.Errorf("sql_reissue %d: %w", o.ID, err)
+	return answer{true, msg}, nil
+}
+
+// recreate makes the order's database again from what it stored: name,
+// user, charset, the sealed password, and the access last set (set again
+// after creation, as a driver may not apply DBSpec.Access).
+func (s *Service) recreate(ctx context.Context, panel provider.PanelDriver, ops provider.DatabaseOps, o opOrder) (provider.Database, error) {
+	password, err := s.Box.OpenString(o.Password)
+	if err != nil {
+		return provider.Database{}, fmt.Errorf("sql_reissue %d: password: %w", o.ID, err)
 	}
-	if found {
-		return answer{true, msgHealthy}, nil
+	db, err := panel.CreateDatabase(ctx, provider.DBSpec{Ref: orderflow.Ref(business, o.ID), Name: o.Name,
+		User: o.User, Password: password, Code: o.Code, Access: o.Access})
+	if err != nil {
+		return provider.Database{}, fmt.Errorf("sql_reissue %d: %w", o.ID, err)
 	}
-	return answer{true, msgRecreated}, nil
+	if err := ops.SetDatabaseAccess(ctx, provider.DBRef{ID: db.ID, Name: o.Name, User: o.User}, o.Access); err != nil {
+		return provider.Database{}, fmt.Errorf("sql_reissue %d: access: %w", o.ID, err)
+	}
+	return db, nil
 }
 
 // getAccess serves sql_get_access: the panel's hosts, {"status":true,
