@@ -84,10 +84,13 @@ func loadOp(ctx context.Context, q postgres.Querier, req *dispatch.Request, lock
 	if err != nil {
 		return opOrder{}, err
 	}
-	sql := `SELECT id, line_id, panel_db_id, hosting_id, order_status, db_name, db_user, db_code, access,
-		db_password_enc FROM sql_orders WHERE id = $1 AND reseller_id = $2`
+	// A database bundled with a hosting order is as 正常 as its hosting.
+	sql := `SELECT o.id, o.line_id, o.panel_db_id, o.hosting_id, COALESCE(h.order_status, o.order_status), o.db_name,
+		o.db_user, o.db_code, o.access, o.db_password_enc
+		FROM sql_orders o LEFT JOIN hosting_orders h ON h.id = o.hosting_id AND o.product_id IS NULL
+		WHERE o.id = $1 AND o.reseller_id = $2`
 	if lock {
-		sql += ` FOR UPDATE`
+		sql += ` FOR UPDATE OF o`
 	}
 	var o opOrder
 	err = q.QueryRow(ctx, sql, id, req.Reseller.ID).Scan(&o.ID, &o.LineID, &o.PanelID, &o.HostingID, &o.Status,

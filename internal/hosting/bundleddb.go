@@ -151,7 +151,7 @@ func (s *Service) makeBundledDB(ctx context.Context, h hostingForDB, pw string) 
 		code = "utf8"
 	}
 	db, err := panel.CreateDatabase(ctx, provider.DBSpec{Ref: orderflow.Ref(business, h.ID) + "-db", Name: h.FTPName,
-		User: h.FTPName, Password: pw, Code: code, Access: "127.0.0.1"})
+		User: h.FTPName, Password: pw, Code: code, Access: "127.0.0.1", SiteID: h.SiteID})
 	if err != nil {
 		return 0, fmt.Errorf("hosting_add_database %d: %w", h.ID, err)
 	}

@@ -80,6 +80,13 @@ func TestTheBundledDatabaseIsMadeOnThePanelKeptAsADatabaseOrderAndNotCharged(t *
 	sqlOp(s, t, r, "sql_input_backup", sqlGUID, "file", "/www/wwwroot/"+name+"/dump.sql").OK(t)
 	sqlOp(s, t, r, "sql_input_backup", sqlGUID, "file", "/www/wwwroot/"+name+"x/dump.sql").Fails(t, "参数错误: file 超出备份目录")
 	sqlOp(s, t, r, "sql_renew", sqlGUID, "newEndTimeStr", "2026-03-01 00:00:00").Fails(t, "未找到产品记录")
+	require.EqualValues(t, state(t, s, id).SiteID, p.Databases()[0].PID, "linked to the site: DeleteSite database=1 takes it along")
+	require.Positive(t, p.Databases()[0].PID)
+
+	s.Exec(t, `UPDATE hosting_orders SET order_status = 3 WHERE id = $1`, id)
+	require.EqualValues(t, 3, apitest.Object(t, s.Post(t, r.Form("getsql", "guid", sqlGUID)))["order_status"],
+		"as 正常 as its hosting")
+	sqlOp(s, t, r, "sql_get_access", sqlGUID).Fails(t, "业务状态异常")
 	s.Verify(t)
 }
 
