@@ -110,7 +110,7 @@ func shownAccess(hosts string) string {
 
 // readDBPassword reads sql_reset_password's password: the rules of
 // semantics.md §6, and none of the characters the panel refuses or puts
-// into SQL unescaped (quotes, &, \, database.py L1318-1325).
+// into SQL unescaped (quotes, &, \, database.py L1318, L1326).
 func readDBPassword(p dispatch.Params) (string, error) {
 	pw, err := p.RequiredText("password")
 	if err != nil {
@@ -134,7 +134,7 @@ var errOutsideBackups = dispatch.ParamError("file", "超出备份目录")
 
 // confineImport checks sql_input_backup's file before anything asks the
 // panel: an absolute, clean path (no .., ./, //, |, % or control
-// characters: InputSql downloads a|b|c from cloud storage, L1743) with an
+// characters: InputSql downloads a|b|c from cloud storage, L1749) with an
 // importable extension, that is either in this database's backup
 // directory (<backup_path>/database/mysql/<db_name>/<db_name>_...) or
 // inside site, the root of the hosting order the database is bundled with

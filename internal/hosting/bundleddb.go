@@ -58,7 +58,7 @@ func (s *Service) addDatabase(ctx context.Context, req *dispatch.Request) (any, 
 	if err := orderflow.CheckPassword(pw); err != nil {
 		return nil, dispatch.ParamError("db_password", err.Error())
 	}
-	if strings.ContainsAny(pw, "'\"&\\`") { // the panel puts it into SQL unescaped (database.py L1318-1325)
+	if strings.ContainsAny(pw, "'\"&\\`") { // the panel puts it into SQL unescaped (database.py L1318, L1326)
 		return nil, dispatch.ParamError("db_password", "不能包含引号、&、\\或`")
 	}
 	if t := strings.ToLower(strings.TrimSpace(req.Params.String("db_type"))); t != "" && t != "mysql" {

@@ -79,7 +79,7 @@ func (d *Driver) DatabaseAccess(ctx context.Context, ref provider.DBRef) (string
 }
 
 // SetDatabaseAccess calls /database?action=SetDatabaseAccess with name =
-// the user and access = the hosts one a line (database.py L2271-2304: it
+// the user and access = the hosts one a line (database.py L2271-2303: it
 // drops every host but localhost and creates the user again on each line
 // of access, L794-810). The panel swallows every error and answers
 // SET_SUCCESS, so the hosts are read back: a difference is an
@@ -126,8 +126,8 @@ func hostSet(s string) []string {
 }
 
 // SetDatabasePassword calls /database?action=ResDatabasePassword with id,
-// name = the user, password and data_name (database.py L1310-1378; it
-// refuses quotes and Chinese punctuation, L1318, L1325).
+// name = the user, password and data_name (database.py L1310-1371; it
+// refuses quotes and Chinese punctuation and &, L1318, L1326).
 func (d *Driver) SetDatabasePassword(ctx context.Context, ref provider.DBRef, password string) error {
 	if err := checkRef("SetDatabasePassword", ref); err != nil {
 		return err
@@ -187,7 +187,7 @@ func (d *Driver) DatabaseBackups(ctx context.Context, ref provider.DBRef) ([]pro
 
 // BackupDatabase calls /database?action=ToBackup with id (database.py
 // L1381-1596): the panel dumps and zips the database before it answers
-// BACKUP_SUCCESS, and refuses while a backup of it runs (L1410-1412).
+// BACKUP_SUCCESS, and refuses while a backup of it runs (L1406-1408).
 func (d *Driver) BackupDatabase(ctx context.Context, ref provider.DBRef) error {
 	if err := checkRef("BackupDatabase", ref); err != nil {
 		return err
@@ -201,7 +201,7 @@ func (d *Driver) BackupDatabase(ctx context.Context, ref provider.DBRef) error {
 }
 
 // progressAnswer is what GetBackupSize and GetImportSize answer while they
-// run (database.py L1680-1686, L1976-1980).
+// run (database.py L1681-1687, L1980-1984).
 type progressAnswer struct {
 	Status *bool  `json:"status"`
 	Total  any    `json:"total"`
@@ -214,7 +214,7 @@ type progressAnswer struct {
 // (database.py L1619-1689), which reads /tmp/backup_sql_<id>.log: nothing
 // (null, or {} on an error) when no backup ran, else the phase (type export
 // or compress), the size so far and the log's last lines, which end with
-// "Database Backup successful!" once it is done (L1585).
+// "Database Backup successful!" once it is done (L1591).
 func (d *Driver) DatabaseBackupProgress(ctx context.Context, ref provider.DBRef) (provider.DBProgress, error) {
 	if err := checkRef("DatabaseBackupProgress", ref); err != nil {
 		return provider.DBProgress{}, err

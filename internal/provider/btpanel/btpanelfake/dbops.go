@@ -186,7 +186,7 @@ func (p *Panel) dbByUser(user string) *Database {
 }
 
 // userHosts are MySQL's hosts of user other than localhost: those AddDatabase
-// made from address (database.py L766-769, L794-810) until
+// made from address (database.py L761-763, L794-810) until
 // SetDatabaseAccess replaces them.
 func (p *Panel) userHosts(d *Database) []string {
 	p.initDB()
@@ -226,9 +226,9 @@ func (p *Panel) getDatabaseAccess(_ *session, f form) any {
 	return map[string]any{"status": true, "msg": strings.Join(hosts, ",")}
 }
 
-// setDatabaseAccess is database.py SetDatabaseAccess (L2271-2304): name is
+// setDatabaseAccess is database.py SetDatabaseAccess (L2271-2303): name is
 // split on commas, access must not be blank, every error is swallowed and
-// the answer is SET_SUCCESS.
+// the answer is SET_SUCCESS (L2294-2296).
 func (p *Panel) setDatabaseAccess(_ *session, f form) any {
 	names := strings.Split(f.Get("name"), ",")
 	for _, name := range names {
@@ -238,7 +238,7 @@ func (p *Panel) setDatabaseAccess(_ *session, f form) any {
 			return p.msg(false, "IP地址不能为空!")
 		}
 		if d == nil || !f.has("access") {
-			continue // the exception is swallowed (L2296-2298)
+			continue // the exception is swallowed (L2294-2296)
 		}
 		p.initDB()
 		p.db.hosts[d.ID] = splitHosts(access)
@@ -260,7 +260,7 @@ func hasBadPasswordChars(s string) bool {
 	return false
 }
 
-// resDatabasePassword is database.py ResDatabasePassword (L1310-1378).
+// resDatabasePassword is database.py ResDatabasePassword (L1310-1371).
 func (p *Panel) resDatabasePassword(_ *session, f form) any {
 	for _, k := range []string{"password", "name", "data_name", "id"} {
 		if !f.has(k) {
@@ -278,13 +278,13 @@ func (p *Panel) resDatabasePassword(_ *session, f form) any {
 	if d == nil {
 		return p.msg(false, fmt.Sprintf("查询不到数据库%s的信息，请刷新页面查看数据库%s是否存在", f.Get("data_name"), f.Get("data_name")))
 	}
-	if strings.ContainsAny(pw, `'"`) {
+	if strings.ContainsAny(pw, `'"`) { // L1326
 		return p.msg(false, "数据库密码不能包含引号")
 	}
 	if p.dbByUser(user) == nil {
 		return p.msg(false, "数据库用户不存在，请同步此数据库后再重新设置密码！")
 	}
-	d.Password = pw // the panel sets the field of row id, whatever user it changed (L1367)
+	d.Password = pw // the panel sets the field of row id, whatever user it changed (L1365)
 	return p.msg(true, "修改数据库["+d.Name+"]密码成功!")
 }
 
@@ -435,7 +435,7 @@ func (p *Panel) inputSQL(_ *session, f form) any {
 		}
 	}
 	if d == nil {
-		return errInternal("TypeError: 'NoneType' object is not subscriptable") // db_find["sid"] (L1781)
+		return errInternal("TypeError: 'NoneType' object is not subscriptable") // db_find["sid"] (L1776)
 	}
 	p.db.imports[d.Name]++
 	p.db.importing, p.db.importLog = "", "done"
