@@ -365,22 +365,23 @@ func (p *Panel) delBackup(_ *session, f form) any {
 // local, localexist and backup_status.
 func (p *Panel) getBackupData(f form) any {
 	var rows []map[string]any
-	if f.has("search") {
+	search, typ := f.has("search"), 0
+	if search {
 		if !f.has("type") {
 			return traceback("AttributeError: 'dict_obj' object has no attribute 'type'")
 		}
-		typ, err := strconv.Atoi(f.Get("type"))
-		if err != nil {
+		var err error
+		if typ, err = strconv.Atoi(f.Get("type")); err != nil {
 			return traceback("ValueError: invalid literal for int() with base 10")
 		}
-		for i := len(p.db.backups) - 1; i >= 0; i-- { // order id desc
-			b := p.db.backups[i]
-			if strconv.FormatInt(b.PID, 10) == searchWord.FindString(f.Get("search")) && b.Type == typ {
-				_, exists := p.fs[b.Filename]
-				rows = append(rows, map[string]any{"id": b.ID, "pid": b.PID, "name": b.Name, "filename": b.Filename,
-					"addtime": b.Added, "size": b.Size, "ps": b.PS, "cron_id": nil, "local": b.Filename,
-					"localexist": boolInt(exists), "backup_status": 0})
-			}
+	}
+	for i := len(p.db.backups) - 1; i >= 0; i-- { // order id desc; without search, every row of every type
+		b := p.db.backups[i]
+		if !search || (strconv.FormatInt(b.PID, 10) == searchWord.FindString(f.Get("search")) && b.Type == typ) {
+			_, exists := p.fs[b.Filename]
+			rows = append(rows, map[string]any{"id": b.ID, "pid": b.PID, "name": b.Name, "filename": b.Filename,
+				"addtime": b.Added, "size": b.Size, "ps": b.PS, "cron_id": nil, "local": b.Filename,
+				"localexist": boolInt(exists), "backup_status": 0})
 		}
 	}
 	limit := max(int(f.int64("limit")), 1)
