@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -283,24 +284,62 @@ func (s *Service) work(ctx context.Context, a jobs.Args, known []int64, file str
 	}
 	ref := o.ref()
 	if a.Op == opImport {
-		if p, err := ops.DatabaseImportProgress(ctx, ref); err == nil && p.Running {
-			return errStillRunning
+		err := waitIdle(ctx, func() (bool, bool, error) {
+			p, err := ops.DatabaseImportProgress(ctx, ref)
+			return false, err == nil && p.Running, nil
+		})
+		if err != nil {
+			return err
 		}
 		return ops.ImportDatabase(ctx, ref, file)
 	}
-	list, err := ops.DatabaseBackups(ctx, ref)
-	if err != nil && !errors.Is(err, provider.ErrUnsupported) {
+	made := false
+	err = waitIdle(ctx, func() (bool, bool, error) {
+		list, err := ops.DatabaseBackups(ctx, ref)
+		if err != nil && !errors.Is(err, provider.ErrUnsupported) {
+			return false, false, err
+		}
+		for _, b := range list {
+			if !slices.Contains(known, b.ID) {
+				made = true // by an attempt whose answer was lost
+				return true, false, nil
+			}
+		}
+		p, err := ops.DatabaseBackupProgress(ctx, ref)
+		return false, err == nil && p.Running, nil
+	})
+	if err != nil || made {
 		return err
 	}
-	for _, b := range list {
-		if !slices.Contains(known, b.ID) {
-			return nil // made by an attempt whose answer was lost
+	return ops.BackupDatabase(ctx, ref)
+}
+
+// How long one attempt of a job waits, polling, for the panel to finish
+// work it is still doing (an earlier attempt's backup, another import)
+// before the attempt gives up and is retried later.
+var (
+	stillRunningWait = 2 * time.Minute
+	pollEvery        = 5 * time.Second
+)
+
+// waitIdle polls check until it reports done or not running; it returns
+// errStillRunning when the panel is still at work after stillRunningWait.
+func waitIdle(ctx context.Context, check func() (done, running bool, err error)) error {
+	deadline := time.Now().Add(stillRunningWait)
+	for {
+		done, running, err := check()
+		if err != nil || done || !running {
+			return err
+		}
+		if !time.Now().Before(deadline) {
+			return errStillRunning
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", errStillRunning, ctx.Err())
+		case <-time.After(pollEvery):
 		}
 	}
-	if p, err := ops.DatabaseBackupProgress(ctx, ref); err == nil && p.Running {
-		return errStillRunning
-	}
-	return ops.BackupDatabase(ctx, ref)
 }
 
 // maxWorkMessage bounds the reason a failed work keeps.
