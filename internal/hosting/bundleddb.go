@@ -77,13 +77,16 @@ func (s *Service) addDatabase(ctx context.Context, req *dispatch.Request) (any, 
 		if out, err = bundledAnswer(ctx, tx, h.ID); out != nil || err != nil {
 			return err
 		}
-		dbID, err := s.makeBundledDB(ctx, h, pw)
+		sqlID, err := insertBundled(ctx, tx, req.Reseller.ID, h, s.Box.SealString(pw), s.Engine.Now())
 		if err != nil {
 			return err
 		}
-		sqlID, err := insertBundled(ctx, tx, req.Reseller.ID, h, dbID, s.Box.SealString(pw), s.Engine.Now())
+		dbID, err := s.makeBundledDB(ctx, h, sqlID, pw)
 		if err != nil {
-			return err
+			return err // the order is rolled back with the transaction
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sql_orders SET panel_db_id = $2 WHERE id = $1`, sqlID, dbID); err != nil {
+			return fmt.Errorf("hosting_add_database %d: %w", h.ID, err)
 		}
 		out = map[string]any{"status": true, "msg": "添加成功", "guid": sqlID, "db_name": h.FTPName, "db_user": h.FTPName}
 		return nil
@@ -135,9 +138,10 @@ func bundledAnswer(ctx context.Context, tx pgx.Tx, hostingID int64) (map[string]
 	return map[string]any{"status": true, "msg": "赠送数据库已添加", "guid": id, "db_name": name, "db_user": name}, nil
 }
 
-// makeBundledDB makes (or finds) the database on the hosting order's panel
-// and sets its password; it returns the panel's database id.
-func (s *Service) makeBundledDB(ctx context.Context, h hostingForDB, pw string) (int64, error) {
+// makeBundledDB makes (or finds) the database of database order sqlID on
+// the hosting order's panel and sets its password; it returns the panel's
+// database id.
+func (s *Service) makeBundledDB(ctx context.Context, h hostingForDB, sqlID int64, pw string) (int64, error) {
 	panel, err := s.Engine.Panel(ctx, business, h.LineID)
 	if err != nil {
 		return 0, panelError(err)
@@ -150,7 +154,7 @@ func (s *Service) makeBundledDB(ctx context.Context, h hostingForDB, pw string) 
 	if code == "" {
 		code = "utf8"
 	}
-	db, err := panel.CreateDatabase(ctx, provider.DBSpec{Ref: orderflow.Ref(business, h.ID) + "-db", Name: h.FTPName,
+	db, err := panel.CreateDatabase(ctx, provider.DBSpec{Ref: orderflow.Ref("sql", sqlID), Name: h.FTPName,
 		User: h.FTPName, Password: pw, Code: code, Access: "127.0.0.1", SiteID: h.SiteID})
 	if err != nil {
 		return 0, fmt.Errorf("hosting_add_database %d: %w", h.ID, err)
@@ -163,17 +167,17 @@ func (s *Service) makeBundledDB(ctx context.Context, h hostingForDB, pw string) 
 }
 
 // insertBundled writes the database order of hosting order h: no product,
-// no price, 正常.
-func insertBundled(ctx context.Context, tx pgx.Tx, resellerID int64, h hostingForDB, panelID int64, sealed []byte,
+// no price, 正常 (its panel id follows).
+func insertBundled(ctx context.Context, tx pgx.Tx, resellerID int64, h hostingForDB, sealed []byte,
 	now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `
 		INSERT INTO sql_orders (reseller_id, order_no, user_id, client_user_id, hosting_id, line_id, product_id,
 			name, db_type, db_code, db_name, db_user, db_password_enc, panel_db_id, buy_time, start_time, end_time,
 			renew_price, buymonths, order_status, run_status)
-		VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, 'mysql', $8, $7, $7, $9, $10, $11, $11, $12, 0, 0, 1, 1)
+		VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, 'mysql', $8, $7, $7, $9, 0, $10, $10, $11, 0, 0, 1, 1)
 		RETURNING id`,
-		resellerID, h.OrderNo+"-db", h.UserID, h.ClientUserID, h.ID, h.LineID, h.FTPName, h.Code, sealed, panelID,
+		resellerID, h.OrderNo+"-db", h.UserID, h.ClientUserID, h.ID, h.LineID, h.FTPName, h.Code, sealed,
 		now, bundledForever).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("hosting_add_database %d: insert: %w", h.ID, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/hosting"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/provider/btpanel/btpanelfake"
+	_ "github.com/zonkvm/zonkvmd/internal/provider/manual"
 )
 
 // btPanel points the example line at a fake BT panel.
@@ -107,4 +108,24 @@ func TestASiteBoughtWithItsDatabaseHasItAdoptedWithTheNewPassword(t *testing.T) 
 	s.Exec(t, `UPDATE hosting_orders SET order_status = 3 WHERE id = $1`, id)
 	_, guid2 := buyOne(t, s, r, "B-3", `{"db":"none"}`)
 	operate(s, t, r, "hosting_add_database", guid2, "db_password", "Adopted-Pass-1").Fails(t, "业务状态异常")
+}
+
+func TestOnAManualLineTheBundledDatabaseIsATaskForStaff(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewShop(t)
+	object := `{"driver":"manual"}`
+	s.Exec(t, `UPDATE hosting_lines SET provider_driver = 'manual', provider_config = $2 WHERE guid = $1`,
+		lineGUID, s.App.Box.Seal([]byte(object)))
+	svc := &hosting.Service{DB: s.DB, Box: s.App.Box, Engine: s.App.Engine}
+	r := s.NewReseller(t, "1000")
+	id, guid := buyOne(t, s, r, "M-1", `{"db":"none"}`)
+	require.NoError(t, do(t, svc, id, jobs.OpProvision))
+	var added struct {
+		GUID int64 `json:"guid"`
+	}
+	operate(s, t, r, "hosting_add_database", guid, "db_password", "Manual-Bundle-1").Into(t, &added)
+	require.Equal(t, 1, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE business = 'sql' AND order_id = $1
+		AND kind = 'provision'`, added.GUID), "staff make it")
+	require.Zero(t, s.Count(t, `SELECT count(*) FROM operator_tasks WHERE payload::text LIKE '%Manual-Bundle-1%'`))
+	require.Equal(t, "Manual-Bundle-1", apitest.Object(t, s.Post(t, r.Form("getsql", "guid", fmt.Sprint(added.GUID))))["db_password"])
 }
