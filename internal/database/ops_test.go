@@ -3,6 +3,7 @@ package database_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -72,6 +73,26 @@ func (b *btShop) calls(n int) []string {
 	return out
 }
 
+// callsWithParams returns the panel calls made since n calls, as
+// "module/action k=v&..." (the parameters sorted, action left out).
+func (b *btShop) callsWithParams(n int) []string {
+	var out []string
+	for _, c := range b.panel.CallLog()[n:] {
+		c.Form.Del("action")
+		out = append(out, c.Module+"/"+c.Action+" "+c.Form.Encode())
+	}
+	return out
+}
+
+// call is one entry of callsWithParams.
+func call(moduleAction string, kv ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return moduleAction + " " + v.Encode()
+}
+
 func (b *btShop) backups(t *testing.T) []map[string]string {
 	t.Helper()
 	var list []map[string]string
@@ -92,31 +113,39 @@ func TestEverySubOperationMakesItsPanelCallAndAnswersTheDocumentsShape(t *testin
 	t.Parallel()
 	b := newBTShop(t)
 	name := b.dbName(t)
+	var panelID int64
+	require.NoError(t, b.DB.QueryRow(t.Context(), `SELECT panel_db_id FROM sql_orders WHERE id = $1`, b.id).Scan(&panelID))
+	pid := fmt.Sprint(panelID)
+	getAccess := call("database/GetDatabaseAccess", "name", name)
+	listBackups := call("data/getData", "table", "backup", "type", "1", "search", pid, "limit", "100", "p", "1")
 	cases := []struct {
 		op     string
 		kv     []string
 		calls  []string
 		answer string
 	}{
-		{"sql_get_access", nil, []string{"database/GetDatabaseAccess"}, `{"status":true,"msg":"127.0.0.1"}`},
-		{"sql_set_access", []string{"dataAccess", "%"}, []string{"database/SetDatabaseAccess", "database/GetDatabaseAccess"},
+		{"sql_get_access", nil, []string{getAccess}, `{"status":true,"msg":"127.0.0.1"}`},
+		{"sql_set_access", []string{"dataAccess", "%"}, []string{
+			call("database/SetDatabaseAccess", "name", name, "access", "%", "dataAccess", "%"), getAccess},
 			`{"status":true,"msg":"设置成功"}`},
-		{"sql_reset_password", []string{"password", "New-Pass-2026"}, []string{"database/ResDatabasePassword"},
-			`{"status":true,"msg":"密码已重置"}`},
-		{"sql_backup_list", nil, []string{"data/getData"}, `[]`},
-		{"sql_to_backup", nil, []string{"data/getData"}, `{"status":true,"msg":"备份中"}`},
-		{"sql_get_backup_size", nil, []string{"database/GetBackupSize"}, `{"status":true,"msg":"0%"}`},
-		{"sql_reissue", nil, []string{"data/getData"}, `{"status":true,"msg":"数据库运行正常,无需重新创建"}`},
+		{"sql_reset_password", []string{"password", "New-Pass-2026"}, []string{call("database/ResDatabasePassword",
+			"id", pid, "name", name, "password", "New-Pass-2026", "data_name", name)}, `{"status":true,"msg":"密码已重置"}`},
+		{"sql_backup_list", nil, []string{listBackups}, `[]`},
+		{"sql_to_backup", nil, []string{listBackups}, `{"status":true,"msg":"备份中"}`},
+		{"sql_get_backup_size", nil, []string{call("database/GetBackupSize", "id", pid)}, `{"status":true,"msg":"0%"}`},
+		{"sql_reissue", nil, []string{call("data/getData", "table", "databases", "search", name, "limit", "100", "p", "1")},
+			`{"status":true,"msg":"数据库运行正常,无需重新创建"}`},
 	}
 	for _, c := range cases {
 		n := len(b.panel.CallLog())
 		got := b.op(t, c.op, c.kv...).OK(t)
 		require.JSONEq(t, c.answer, string(got), c.op)
-		require.Equal(t, c.calls, b.calls(n), c.op)
+		require.Equal(t, c.calls, b.callsWithParams(n), c.op)
 	}
 	n := len(b.panel.CallLog())
 	require.NoError(t, b.run(b.id, "db_backup"))
-	require.Equal(t, []string{"data/getData", "database/GetBackupSize", "database/ToBackup"}, b.calls(n), "the backup job")
+	require.Equal(t, []string{listBackups, call("database/GetBackupSize", "id", pid), call("database/ToBackup", "id", pid)},
+		b.callsWithParams(n), "the backup job")
 	list := b.backups(t)
 	require.Len(t, list, 1)
 	require.Equal(t, []string{"addtime", "filename", "id", "name", "pid", "size", "type"}, keys(list[0]))
@@ -130,18 +159,21 @@ func TestEverySubOperationMakesItsPanelCallAndAnswersTheDocumentsShape(t *testin
 		answer string
 	}{
 		{"sql_get_backup_size", nil, nil, `{"status":true,"msg":"100%"}`},
-		{"sql_input_backup", []string{"file", list[0]["filename"]}, []string{"data/getData"}, `{"status":true,"msg":"导入中"}`},
-		{"sql_get_import_size", nil, []string{"database/GetImportStatus"}, `{"status":true,"msg":"0%"}`},
-		{"sql_del_backup", []string{"bak_guid", list[0]["id"]}, []string{"data/getData", "database/DelBackup"},
-			`{"status":true,"msg":"删除成功"}`},
+		{"sql_input_backup", []string{"file", list[0]["filename"]}, []string{listBackups}, `{"status":true,"msg":"导入中"}`},
+		{"sql_get_import_size", nil, []string{call("database/GetImportStatus")}, `{"status":true,"msg":"0%"}`},
+		{"sql_del_backup", []string{"bak_guid", list[0]["id"]}, []string{listBackups,
+			call("database/DelBackup", "id", list[0]["id"])}, `{"status":true,"msg":"删除成功"}`},
 	} {
 		if c.op == "sql_del_backup" {
+			n := len(b.panel.CallLog())
 			require.NoError(t, b.run(b.id, "db_import"))
+			require.Equal(t, []string{call("database/GetImportStatus"),
+				call("database/InputSql", "name", name, "file", list[0]["filename"])}, b.callsWithParams(n), "the import job")
 		}
 		n := len(b.panel.CallLog())
 		got := b.op(t, c.op, c.kv...).OK(t)
 		require.JSONEq(t, c.answer, string(got), c.op)
-		require.Equal(t, c.calls, b.calls(n), c.op)
+		require.Equal(t, c.calls, b.callsWithParams(n), c.op)
 	}
 	require.JSONEq(t, `{"status":true,"msg":"100%"}`, string(b.op(t, "sql_get_import_size").OK(t)))
 	require.Equal(t, 1, b.panel.Imports(name))
