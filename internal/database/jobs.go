@@ -87,6 +87,8 @@ func (s *Service) Jobs() jobs.Handlers {
 		Resize:    map[string]jobs.Func[jobs.Resize]{b: s.ResizeJob},
 		Lock:      map[string]jobs.Func[jobs.Lock]{b: s.LockJob},
 		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: s.UnlockJob},
+		DBBackup:  map[string]jobs.Func[jobs.DBBackup]{b: s.DBBackupJob},
+		DBImport:  map[string]jobs.Func[jobs.DBImport]{b: s.DBImportJob},
 	}
 }
 

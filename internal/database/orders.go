@@ -51,16 +51,21 @@ type sqlOrder struct {
 
 // selectSQLOrders is the one SELECT behind getsql and sql_orders; the
 // queries below add their WHERE clauses. db_size comes from sql_products,
-// line_guid from the hosting line whose panel holds the database.
+// line_guid from the hosting line whose panel holds the database. A
+// database bundled with a hosting order (hosting_add_database) has no
+// product: it shows the hosting product's guid and db, and the hosting
+// order's end_time and order_status.
 const selectSQLOrders = `
-SELECT o.id, o.client_user_id, o.hosting_id, o.name, p.guid, l.guid,
-       o.use_disk, p.db, o.db_type, o.db_code, o.db_name, o.db_user,
-       o.db_password_enc, o.buy_time, o.start_time, o.end_time,
-       o.order_status, o.run_status, o.remarks, o.renew_auto, o.renew_price,
+SELECT o.id, o.client_user_id, o.hosting_id, o.name, COALESCE(p.guid, hp.guid, ''), l.guid,
+       o.use_disk, COALESCE(p.db, hp.db, 0), o.db_type, o.db_code, o.db_name, o.db_user,
+       o.db_password_enc, o.buy_time, o.start_time, COALESCE(h.end_time, o.end_time),
+       COALESCE(h.order_status, o.order_status), o.run_status, o.remarks, o.renew_auto, o.renew_price,
        o.buymonths
 FROM sql_orders o
 JOIN hosting_lines l ON l.id = o.line_id
-JOIN sql_products p ON p.id = o.product_id`
+LEFT JOIN sql_products p ON p.id = o.product_id
+LEFT JOIN hosting_orders h ON h.id = o.hosting_id AND o.product_id IS NULL
+LEFT JOIN hosting_products hp ON hp.id = h.product_id`
 
 // orderQuery is the SQL of this business's order queries.
 func (s *Service) orderQuery() orderquery.Query[sqlOrder] {

@@ -40,6 +40,11 @@ var (
 	ErrIISOnly          = msg("该线路为Linux面板,不支持IIS证书操作")
 	ErrBackupsFull      = msg("备份数量已达上限,请先删除旧备份")
 	ErrPanelNotFound    = msg("面板上找不到该站点或项目")
+	ErrDBBackupsFull    = msg("备份数量已达上限(最多3个),请先删除旧备份")
+	ErrDBNameTaken      = msg("面板上同名数据库属于其他用户,请联系客服")
+	ErrManualNoReads    = msg("该线路由人工处理,暂不支持在线查询")
+	ErrNoPanelDB        = msg("数据库尚未开通")
+	ErrNoBundledDB      = msg("该产品不含赠送数据库")
 )
 
 // PluginMissing is the answer for a site operation whose panel plugin

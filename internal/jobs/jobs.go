@@ -40,6 +40,8 @@ const (
 	KindInstall     = "install"      // the reseller's reinstall
 	KindPassword    = "password"     // the reseller's new root password
 	KindVNCPassword = "vnc_password" // the reseller's new console password
+	KindDBBackup    = "db_backup"    // the reseller's backup of a cloud database
+	KindDBImport    = "db_import"    // the reseller's import of a backup into it
 )
 
 // Order names the order a job acts on.
@@ -61,6 +63,8 @@ type (
 	Start     struct{ Order }
 	Stop      struct{ Order }
 	Restart   struct{ Order }
+	DBBackup  struct{ Order }
+	DBImport  struct{ Order }
 	// Install reinstalls SystemID (systems.id). Port (0: the system's),
 	// Partition ("all" or "first"), PartitionSize (GB, 0: the driver's
 	// default) and Reason (kept for the operator) are what lease_install
@@ -96,6 +100,8 @@ func (Restart) Kind() string     { return KindRestart }
 func (Install) Kind() string     { return KindInstall }
 func (Password) Kind() string    { return KindPassword }
 func (VNCPassword) Kind() string { return KindVNCPassword }
+func (DBBackup) Kind() string    { return KindDBBackup }
+func (DBImport) Kind() string    { return KindDBImport }
 
 // Args is any of the kinds above.
 type Args interface {
@@ -123,6 +129,8 @@ type Handlers struct {
 	Install     map[string]Func[Install]
 	Password    map[string]Func[Password]
 	VNCPassword map[string]Func[VNCPassword]
+	DBBackup    map[string]Func[DBBackup]
+	DBImport    map[string]Func[DBImport]
 }
 
 // Permanent marks an error that no retry can fix.
@@ -148,6 +156,8 @@ func Merge(hs ...Handlers) Handlers {
 		merge(&m.Install, h.Install)
 		merge(&m.Password, h.Password)
 		merge(&m.VNCPassword, h.VNCPassword)
+		merge(&m.DBBackup, h.DBBackup)
+		merge(&m.DBImport, h.DBImport)
 	}
 	return m
 }
@@ -189,7 +199,7 @@ type kindEntry struct {
 func (h Handlers) kinds() []kindEntry {
 	return []kindEntry{kindOf(h.Provision), kindOf(h.Destroy), kindOf(h.Resize), kindOf(h.Lock), kindOf(h.Unlock),
 		kindOf(h.Start), kindOf(h.Stop), kindOf(h.Restart), kindOf(h.Install), kindOf(h.Password),
-		kindOf(h.VNCPassword)}
+		kindOf(h.VNCPassword), kindOf(h.DBBackup), kindOf(h.DBImport)}
 }
 
 func kindOf[A Args](handlers map[string]Func[A]) kindEntry {

@@ -246,6 +246,7 @@ type DBSpec struct {
 	Password string
 	Code     string // utf8mb4 | utf8 | gbk | latin1
 	Access   string // "127.0.0.1", "%", or addresses
+	SiteID   int64  // the hosting site it is bundled with (0: none); the panel deletes it with the site
 }
 
 // Database is a created panel database.

@@ -38,6 +38,7 @@ func (d *Driver) CreateDatabase(ctx context.Context, s provider.DBSpec) (provide
 		pass:   s.Password,
 		access: strings.TrimSpace(s.Access),
 		ps:     strings.TrimSpace(s.Name),
+		pid:    s.SiteID, // database.py AddDatabase L770: DeleteSite database=1 deletes it with the site
 	}
 	var err error
 	switch {

@@ -86,6 +86,7 @@ type Panel struct {
 	sitesLimit int
 	backups    []*backupRow
 	backupSeq  int64
+	db         dbState // dbops.go
 }
 
 type fault struct {
@@ -505,4 +506,5 @@ func init() {
 	for k, h := range siteOps() {
 		modules["site"][k] = h
 	}
+	addDBOps() // dbops.go: the database actions, and the call log
 }

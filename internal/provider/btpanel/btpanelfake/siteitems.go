@@ -349,8 +349,8 @@ func (p *Panel) delDomain(_ *session, f form) any {
 	return p.msg(true, "DEL_SUCCESS")
 }
 
-// toBackup is panelSite.py L5484 ToBackup (id).
-func (p *Panel) toBackup(_ *session, f form) any {
+// siteToBackup is panelSite.py L5484 ToBackup (id).
+func (p *Panel) siteToBackup(_ *session, f form) any {
 	if !f.has("id") {
 		return p.msg(false, "参数错误")
 	}
@@ -365,8 +365,8 @@ func (p *Panel) toBackup(_ *session, f form) any {
 	return p.msg(true, "BACKUP_SUCCESS")
 }
 
-// delBackup is panelSite.py L5541 DelBackup (id): any row (§1.4).
-func (p *Panel) delBackup(_ *session, f form) any {
+// siteDelBackup is panelSite.py L5541 DelBackup (id): any row (§1.4).
+func (p *Panel) siteDelBackup(_ *session, f form) any {
 	if e := missing(f, "id"); e != nil {
 		return e
 	}

@@ -138,7 +138,7 @@ func siteOps() map[string]handler {
 		"CreateRedirect": (*Panel).createRedirect, "ModifyRedirect": (*Panel).modifyRedirect,
 		"DeleteRedirect": (*Panel).deleteRedirect, "GetRedirectFile": (*Panel).getRedirectFile,
 		"SaveRedirectFile": (*Panel).saveFileBody, "AddDomain": (*Panel).addDomain,
-		"DelDomain": (*Panel).delDomain, "ToBackup": (*Panel).toBackup, "DelBackup": (*Panel).delBackup,
+		"DelDomain": (*Panel).delDomain, "ToBackup": (*Panel).siteToBackup, "DelBackup": (*Panel).siteDelBackup,
 		"GetSSL": (*Panel).getSSL, "SetSSL": (*Panel).setSSL, "CloseSSLConf": (*Panel).closeSSLConf,
 		"HttpToHttps": (*Panel).httpToHttps, "CloseToHttps": (*Panel).closeToHttps,
 	}
