@@ -133,7 +133,7 @@ func TestEverySubOperationMakesItsPanelCallAndAnswersTheDocumentsShape(t *testin
 		{"sql_backup_list", nil, []string{listBackups}, `[]`},
 		{"sql_to_backup", nil, []string{listBackups}, `{"status":true,"msg":"备份中"}`},
 		{"sql_get_backup_size", nil, []string{call("database/GetBackupSize", "id", pid)}, `{"status":true,"msg":"0%"}`},
-		{"sql_reissue", nil, []string{call("data/getData", "table", "databases", "search", name, "limit", "100", "p", "1")},
+		{"sql_reissue", nil, []string{call("data/getData", "table", "databases", "limit", "100", "p", "1")},
 			`{"status":true,"msg":"数据库运行正常,无需重新创建"}`},
 	}
 	for _, c := range cases {

@@ -21,33 +21,22 @@ type RefundAnswer struct {
 	Balance apitype.Money `json:"balance"`
 }
 
-// Refundable is an order's state as a refund needs it, read under the
-// order's row lock.
-type Refundable struct {
-	Business    string
-	OrderID     int64
-	ResellerID  int64
-	OrderStatus int
-	BuyTime     time.Time
-	RefundDays  int // the line's or product's setting; 0 = no limit
-	Reference   string
-}
-
-// Refund pays back the unused part of every charge of an order (billing.md
-// §6) inside tx, and writes its destroy job. The caller has locked the
-// order row and marks it -2 after. An expired order is deleted with
+// refund pays back the unused part of every charge of order r of b
+// (billing.md §6) inside tx, and writes its destroy job. Refund has locked
+// the order row and marks it -2 after. An expired order is deleted with
 // nothing paid back. It answers 业务状态异常 for an order already deleted
 // or recycled, and 产品超出可退款时间 past the refund window.
-func (e *Engine) Refund(ctx context.Context, tx pgx.Tx, r Refundable, now time.Time) (RefundAnswer, error) {
-	if r.OrderStatus == OrderDeleted || r.OrderStatus == OrderRecycled {
+func (e *Engine) refund(ctx context.Context, tx pgx.Tx, b Business, resellerID int64, r Refund) (RefundAnswer, error) {
+	now := e.Now()
+	if r.Status == OrderDeleted || r.Status == OrderRecycled {
 		return RefundAnswer{}, dispatch.ErrStatusAbnormal
 	}
 	amount := decimal.Zero
-	if r.OrderStatus != OrderExpired {
+	if r.Status != OrderExpired {
 		if r.RefundDays > 0 && now.After(r.BuyTime.Add(time.Duration(r.RefundDays)*24*time.Hour)) {
 			return RefundAnswer{}, dispatch.ErrRefundExpired
 		}
-		charges, refunded, err := billing.Paid(ctx, tx, r.Business, r.OrderID)
+		charges, refunded, err := billing.Paid(ctx, tx, b.Name, r.ID)
 		if err != nil {
 			return RefundAnswer{}, err
 		}
@@ -56,15 +45,15 @@ func (e *Engine) Refund(ctx context.Context, tx pgx.Tx, r Refundable, now time.T
 			amount = decimal.Max(paid.Sub(refunded), decimal.Zero)
 		}
 	}
-	acct, err := billing.Credit(ctx, tx, r.ResellerID, billing.Entry{Kind: "refund", Amount: amount,
-		Business: r.Business, OrderID: r.OrderID, Reference: r.Reference})
+	acct, err := billing.Credit(ctx, tx, resellerID, billing.Entry{Kind: "refund", Amount: amount,
+		Business: b.Name, OrderID: r.ID, Reference: r.OrderNo})
 	if err != nil {
 		return RefundAnswer{}, err
 	}
-	if err := e.Jobs.Insert(ctx, tx, jobs.Destroy{Order: jobs.Order{Business: r.Business, OrderID: r.OrderID}}); err != nil {
+	if err := e.Jobs.Insert(ctx, tx, jobs.Destroy{Order: jobs.Order{Business: b.Name, OrderID: r.ID}}); err != nil {
 		return RefundAnswer{}, err
 	}
-	return RefundAnswer{ID: r.OrderID, Amount: apitype.Money{Decimal: amount}, Balance: acct.Balance}, nil
+	return RefundAnswer{ID: r.ID, Amount: apitype.Money{Decimal: amount}, Balance: acct.Balance}, nil
 }
 
 func sum(cs []pricing.Charge) decimal.Decimal {

@@ -2,82 +2,49 @@ package server
 
 import (
 	"context"
+	"github.com/shopspring/decimal"
 	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 )
 
 // Renew serves server_renew (document 五.11): renewLength months more from
-// the current end_time, expired or not; an expired server is reinstated.
-// Idempotent on client_order_id.
+// the current end_time, expired or not, at the line's discount; an expired
+// server is reinstated and its unlock job starts it again.
 func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
-	ch, err := orderflow.ParseChange(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	id, clientUser, clientOrder := ch.OrderID, ch.ClientUser, ch.ClientOrder
-	return s.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
-		o, err := lock(ctx, tx, req.Reseller.ID, id)
+	return s.Engine.Renew(ctx, req, business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Renewal, error) {
+		o, err := lock(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Renewal{}, err
 		}
-		if o.Status != orderflow.OrderActive && o.Status != orderflow.OrderExpired {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		l, err := loadLine(ctx, tx, "", o.LineID)
-		if err != nil {
-			return nil, err
-		}
-		if l.RenewStatus != 1 {
-			return nil, dispatch.ParamError("guid", "该线路暂停续费")
-		}
-		months, err := orderflow.RenewMonths(req.Params, "renewLength", l.Months)
-		if err != nil {
-			return nil, err
-		}
-		m, err := l.monthly(o.Cfg, o.SystemDisk)
-		if err != nil {
-			return nil, orderflow.APIError(err)
-		}
-		factor, err := l.discount(months)
-		if err != nil {
-			return nil, err
-		}
-		end := orderflow.Extend(o.BuyTime, o.EndTime, months)
-		acct, amount, err := s.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "renew",
-			Amount: pricing.PeriodCharge(m, months, factor), Business: business.Name, OrderID: o.ID,
-			Reference: clientOrder, From: o.EndTime, To: end}, 0)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.extend(ctx, tx, o, end, clientUser); err != nil {
-			return nil, err
-		}
-		return orderflow.NewChargeAnswer(o.ID, end, amount, acct), nil
+		return orderflow.Renewal{Held: o.Held, Unlock: true, Price: func() (time.Time, decimal.Decimal, error) {
+			l, err := loadLine(ctx, tx, "", o.LineID)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
+			}
+			if l.RenewStatus != 1 {
+				return time.Time{}, decimal.Zero, dispatch.ParamError("guid", "该线路暂停续费")
+			}
+			months, err := orderflow.RenewMonths(req.Params, "renewLength", l.Months)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
+			}
+			m, err := l.monthly(o.Cfg, o.SystemDisk)
+			if err != nil {
+				return time.Time{}, decimal.Zero, orderflow.APIError(err)
+			}
+			factor, err := l.discount(months)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
+			}
+			return orderflow.Extend(o.BuyTime, o.EndTime, months), pricing.PeriodCharge(m, months, factor), nil
+		}}, nil
 	})
-}
-
-// extend moves the end, reinstating an expired order (its unlock job
-// starts it again).
-func (s *Service) extend(ctx context.Context, tx pgx.Tx, o held, end time.Time, clientUser int64) error {
-	_, err := tx.Exec(ctx, `
-		UPDATE server_orders SET end_time = $2, order_status = 1,
-			client_user_id = CASE WHEN $3::bigint >= 0 THEN $3 ELSE client_user_id END, updated_at = now()
-		WHERE id = $1`, o.ID, end, clientUser)
-	if err != nil {
-		return err
-	}
-	if o.Status == orderflow.OrderExpired {
-		return s.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: business.Name, OrderID: o.ID}})
-	}
-	return nil
 }
 
 // upgradeNames are server_upgrade's spellings of the pricing fields.
@@ -89,65 +56,40 @@ var upgradeNames = map[string]string{"cpu": "cpu", "ram": "memory", "bandwidth":
 // difference of the monthly prices is charged for what is left of the
 // period, and the resize is a job.
 func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
-	if err != nil {
-		return nil, err
-	}
-	clientOrder, err := req.Params.Text("client_order_id")
-	if err != nil {
-		return nil, err
-	}
-	return s.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
-		o, err := lock(ctx, tx, req.Reseller.ID, id)
+	return s.Engine.Upgrade(ctx, req, business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Upgrade, error) {
+		o, err := lock(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Upgrade{}, err
 		}
-		if o.Status != orderflow.OrderActive {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		if o.Act != orderflow.ActNone {
-			return nil, dispatch.ErrOperationRunning
-		}
-		l, err := loadLine(ctx, tx, "", o.LineID)
-		if err != nil {
-			return nil, err
-		}
-		if l.UpgradeStatus != 1 {
-			return nil, dispatch.ParamError("guid", "该线路暂停升级")
-		}
-		next, err := upgradedConfig(req.Params, o.Cfg)
-		if err != nil {
-			return nil, err
-		}
-		oldM, err := l.monthly(o.Cfg, o.SystemDisk)
-		if err != nil {
-			return nil, orderflow.APIError(err)
-		}
-		newM, err := l.monthly(next, o.SystemDisk)
-		if err != nil {
-			return nil, orderflow.Named(err, upgradeNames)
-		}
-		now := s.now()
-		if !now.Before(o.EndTime) {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		acct, amount, err := s.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "upgrade",
-			Amount: pricing.UpgradeCharge(oldM, newM, now, o.EndTime), Business: business.Name, OrderID: o.ID,
-			Reference: clientOrder, From: now, To: o.EndTime}, 0)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `
-			UPDATE server_orders SET cpu = $2, memory = $3, bandwidth = $4, in_bandwidth = $5, defense = $6,
-				harddisks = $7, monthly_price = $8, updated_at = now()
-			WHERE id = $1`, o.ID, next.CPU, next.RAM, next.Bandwidth, itoa(l.inBandwidth(next.Bandwidth)),
-			next.Defense, joinDisks(next.Disks), pricing.RoundCharge(newM)); err != nil {
-			return nil, err
-		}
-		if err := s.Engine.Jobs.Insert(ctx, tx, jobs.Resize{Order: jobs.Order{Business: business.Name, OrderID: o.ID}}); err != nil {
-			return nil, err
-		}
-		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil
+		return orderflow.Upgrade{Held: o.Held, Price: func() (decimal.Decimal, decimal.Decimal, func(context.Context, pgx.Tx) error, error) {
+			l, err := loadLine(ctx, tx, "", o.LineID)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, err
+			}
+			if l.UpgradeStatus != 1 {
+				return decimal.Zero, decimal.Zero, nil, dispatch.ParamError("guid", "该线路暂停升级")
+			}
+			next, err := upgradedConfig(req.Params, o.Cfg)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, err
+			}
+			before, err := l.monthly(o.Cfg, o.SystemDisk)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, orderflow.APIError(err)
+			}
+			after, err := l.monthly(next, o.SystemDisk)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, orderflow.Named(err, upgradeNames)
+			}
+			return before, after, func(ctx context.Context, tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, `
+					UPDATE server_orders SET cpu = $2, memory = $3, bandwidth = $4, in_bandwidth = $5, defense = $6,
+						harddisks = $7, monthly_price = $8, updated_at = now()
+					WHERE id = $1`, o.ID, next.CPU, next.RAM, next.Bandwidth, itoa(l.inBandwidth(next.Bandwidth)),
+					next.Defense, joinDisks(next.Disks), pricing.RoundCharge(after))
+				return err
+			}, nil
+		}}, nil
 	})
 }
 
@@ -188,30 +130,19 @@ func upgradedConfig(p dispatch.Params, cur config) (config, error) {
 	return next, nil
 }
 
-// Refund serves server_refund (document 五.19, billing.md §6).
+// Refund serves server_refund (document 五.19, billing.md §6), within the
+// line's refund_days.
 func (s *Service) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
-	if err != nil {
-		return nil, err
-	}
-	return s.Engine.OnceClient(ctx, req, "", func(tx pgx.Tx) (any, error) {
-		o, err := lock(ctx, tx, req.Reseller.ID, id)
+	return s.Engine.Refund(ctx, req, business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Refund, error) {
+		o, err := lock(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Refund{}, err
 		}
 		l, err := loadLine(ctx, tx, "", o.LineID)
 		if err != nil {
-			return nil, err
+			return orderflow.Refund{}, err
 		}
-		answer, err := s.Engine.Refund(ctx, tx, orderflow.Refundable{Business: business.Name, OrderID: o.ID,
-			ResellerID: req.Reseller.ID, OrderStatus: o.Status, BuyTime: o.BuyTime, RefundDays: l.RefundDays,
-			Reference: o.OrderNo}, s.now())
-		if err != nil {
-			return nil, err
-		}
-		_, err = tx.Exec(ctx, `UPDATE server_orders SET order_status = -2, status_reason = 'refunded',
-			updated_at = now() WHERE id = $1`, o.ID)
-		return answer, err
+		return orderflow.Refund{Held: o.Held, RefundDays: l.RefundDays}, nil
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"time"
 
@@ -47,12 +48,11 @@ func (r orderRow) insert(ctx context.Context, tx pgx.Tx) (int64, error) {
 
 // held is an order read under its row lock, for a change of money.
 type held struct {
-	ID, LineID, SystemID   int64
-	OrderNo                string
-	Status, RunStatus, Act int
-	BuyTime, EndTime       time.Time
-	Cfg                    config
-	SystemDisk             int
+	orderflow.Held
+	LineID, SystemID int64
+	RunStatus        int
+	Cfg              config
+	SystemDisk       int
 }
 
 // lock reads the caller's order id FOR UPDATE inside tx; another

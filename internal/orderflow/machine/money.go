@@ -8,21 +8,16 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"github.com/zonkvm/zonkvmd/internal/apitype"
-	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 )
 
 // Held is a lease or idc order read under its row lock, for a change of
 // money: its state, its configuration and what prices it.
 type Held struct {
-	ID, LineID        int64
-	OrderNo           string
-	Status, Act       int
-	BuyTime, EndTime  time.Time
+	orderflow.Held
+	LineID            int64
 	Cfg               pricing.LeaseOrder
 	Product           pricing.LeaseProduct
 	Power             *PowerChoice // colocation: the order's power; nil for a lease
@@ -68,168 +63,98 @@ type Money struct {
 	Refunded func(ctx context.Context, tx pgx.Tx, orderID int64) error
 }
 
-func (m Money) now() time.Time { return m.Engine.Now().In(apitype.Location()) }
-
 // Renew serves lease_renew and idc_renew: months (default 1, one of the
 // line's months) more from the current end_time, expired or not, priced
 // on the order's current configuration with the line's 12/24/36-month
-// discount; an expired order is reinstated to 1 and its unlock job
-// written. Idempotent on client_order_id. It answers 业务状态异常 unless
-// the order is 正常 or 已过期, 参数错误: guid 该线路暂停续费 when the line
-// renews no more, 参数错误: months ... and 余额不足 as their names say.
+// discount; an expired order is reinstated and its unlock job written
+// (orderflow.Engine.Renew). It answers, besides the skeleton's answers,
+// 参数错误: guid 该线路暂停续费 when the line renews no more and 参数错误:
+// months ... for a month count the line does not sell.
 func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
-	ch, err := orderflow.ParseChange(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	id, clientUser, clientOrder := ch.OrderID, ch.ClientUser, ch.ClientOrder
-	return m.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
-		o, l, err := m.lockWithLine(ctx, tx, req.Reseller.ID, id)
+	return m.Engine.Renew(ctx, req, m.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Renewal, error) {
+		o, l, err := m.lockWithLine(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Renewal{}, err
 		}
-		if o.Status != orderflow.OrderActive && o.Status != orderflow.OrderExpired {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		if l.RenewStatus != 1 {
-			return nil, dispatch.ParamError("guid", "该线路暂停续费")
-		}
-		months, err := orderflow.RenewMonths(req.Params, "months", l.Months)
-		if err != nil {
-			return nil, err
-		}
-		monthly, err := o.Monthly(l, o.Cfg)
-		if err != nil {
-			return nil, orderflow.APIError(err)
-		}
-		end := orderflow.Extend(o.BuyTime, o.EndTime, months)
-		acct, amount, err := m.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "renew",
-			Amount:   pricing.PeriodCharge(monthly, months, l.Pricing.Discounts.Factor(months)),
-			Business: m.Business.Name, OrderID: o.ID, Reference: clientOrder, From: o.EndTime, To: end}, 0)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET end_time = $2, order_status = 1,
-				client_user_id = CASE WHEN $3::bigint >= 0 THEN $3 ELSE client_user_id END, updated_at = now()
-			WHERE id = $1`, o.ID, end, clientUser); err != nil {
-			return nil, fmt.Errorf("%s renew %d: %w", m.Business.Name, o.ID, err)
-		}
-		if o.Status == orderflow.OrderExpired { // reinstated: its job starts the machine again
-			if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: m.Business.Name, OrderID: o.ID}}); err != nil {
-				return nil, err
+		return orderflow.Renewal{Held: o.Held, Unlock: true, Price: func() (time.Time, decimal.Decimal, error) {
+			if l.RenewStatus != 1 {
+				return time.Time{}, decimal.Zero, dispatch.ParamError("guid", "该线路暂停续费")
 			}
-		}
-		return orderflow.NewChargeAnswer(o.ID, end, amount, acct), nil
+			months, err := orderflow.RenewMonths(req.Params, "months", l.Months)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
+			}
+			monthly, err := o.Monthly(l, o.Cfg)
+			if err != nil {
+				return time.Time{}, decimal.Zero, orderflow.APIError(err)
+			}
+			return orderflow.Extend(o.BuyTime, o.EndTime, months),
+				pricing.PeriodCharge(monthly, months, l.Pricing.Discounts.Factor(months)), nil
+		}}, nil
 	})
 }
 
 // Upgrade serves lease_upgrade and idc_upgrade (billing.md §5): ipnumAdd,
 // bandwidthAdd and defenseAdd (>= 0) are added to the configuration, which
-// the line must sell; the difference of the monthly prices is charged for
-// [now, end_time), and the change itself is a resize job. Idempotent on
-// client_order_id. It answers 业务状态异常 unless the order is 正常 and
-// not past its end, 有操作正在进行中 while another operation runs, 参数错误:
-// guid ... when the line or the model upgrades no more, 参数错误:
-// ipnumAdd|bandwidthAdd|defenseAdd ... for a value the line does not sell,
-// and 余额不足.
+// the line must sell (orderflow.Engine.Upgrade). It answers, besides the
+// skeleton's answers, 参数错误: guid ... when the line or the model upgrades
+// no more and 参数错误: ipnumAdd|bandwidthAdd|defenseAdd ... for a value the
+// line does not sell.
 func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
-	ch, err := orderflow.ParseChange(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	id, clientUser, clientOrder := ch.OrderID, ch.ClientUser, ch.ClientOrder
-	return m.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
-		o, l, err := m.lockWithLine(ctx, tx, req.Reseller.ID, id)
+	return m.Engine.Upgrade(ctx, req, m.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Upgrade, error) {
+		o, l, err := m.lockWithLine(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Upgrade{}, err
 		}
-		if o.Status != orderflow.OrderActive {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		if o.Act != orderflow.ActNone {
-			return nil, dispatch.ErrOperationRunning
-		}
-		if l.UpgradeStatus != 1 {
-			return nil, dispatch.ParamError("guid", "该线路暂停升级")
-		}
-		if o.ProductUpgrade != 1 {
-			return nil, dispatch.ParamError("guid", "该机型不支持升级")
-		}
-		next, err := upgraded(req.Params, o.Cfg)
-		if err != nil {
-			return nil, err
-		}
-		oldM, err := o.Monthly(l, o.Cfg)
-		if err != nil {
-			return nil, orderflow.APIError(err)
-		}
-		newM, err := o.Monthly(l, next)
-		if err != nil {
-			return nil, orderflow.Named(err, upgradeNames)
-		}
-		now := m.now()
-		if !now.Before(o.EndTime) {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		acct, amount, err := m.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "upgrade",
-			Amount: pricing.UpgradeCharge(oldM, newM, now, o.EndTime), Business: m.Business.Name,
-			OrderID: o.ID, Reference: clientOrder, From: now, To: o.EndTime}, 0)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET bandwidth = $2, defense = $3, ipnum = $4,
-				monthly_price = $5, client_user_id = CASE WHEN $6::bigint >= 0 THEN $6 ELSE client_user_id END,
-				updated_at = now()
-			WHERE id = $1`, o.ID, next.Bandwidth, next.Defense, next.IPNum, pricing.RoundCharge(newM), clientUser); err != nil {
-			return nil, fmt.Errorf("%s upgrade %d: %w", m.Business.Name, o.ID, err)
-		}
-		if err := m.Engine.Jobs.Insert(ctx, tx, jobs.Resize{Order: jobs.Order{Business: m.Business.Name, OrderID: o.ID}}); err != nil {
-			return nil, err
-		}
-		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil
+		return orderflow.Upgrade{Held: o.Held, Price: func() (decimal.Decimal, decimal.Decimal, func(context.Context, pgx.Tx) error, error) {
+			if l.UpgradeStatus != 1 {
+				return decimal.Zero, decimal.Zero, nil, dispatch.ParamError("guid", "该线路暂停升级")
+			}
+			if o.ProductUpgrade != 1 {
+				return decimal.Zero, decimal.Zero, nil, dispatch.ParamError("guid", "该机型不支持升级")
+			}
+			next, err := upgraded(req.Params, o.Cfg)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, err
+			}
+			before, err := o.Monthly(l, o.Cfg)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, orderflow.APIError(err)
+			}
+			after, err := o.Monthly(l, next)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, orderflow.Named(err, upgradeNames)
+			}
+			return before, after, func(ctx context.Context, tx pgx.Tx) error {
+				_, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET bandwidth = $2, defense = $3, ipnum = $4,
+						monthly_price = $5, updated_at = now()
+					WHERE id = $1`, o.ID, next.Bandwidth, next.Defense, next.IPNum, pricing.RoundCharge(after))
+				return err
+			}, nil
+		}}, nil
 	})
 }
 
-// Refund serves lease_refund and idc_refund (billing.md §6) through
-// orderflow's Engine.Refund: the unused part of every charge is paid back,
-// the order becomes -2, Refunded runs and the destroy job is written. It
-// answers 业务状态异常 for an order deleted or recycled already and
-// 产品超出可退款时间 past the refund window.
+// Refund serves lease_refund and idc_refund (billing.md §6,
+// orderflow.Engine.Refund); Refunded runs in its transaction. The window is
+// the product's refund_days when the operator set one (> 0): a product is
+// the more specific setting, like a machine model that is never refundable
+// early. Otherwise the line's applies; 0 on both means no limit.
 func (m Money) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
-	if err != nil {
-		return nil, err
-	}
-	return m.Engine.OnceClient(ctx, req, "", func(tx pgx.Tx) (any, error) {
-		o, l, err := m.lockWithLine(ctx, tx, req.Reseller.ID, id)
+	return m.Engine.Refund(ctx, req, m.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Refund, error) {
+		o, l, err := m.lockWithLine(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Refund{}, err
 		}
-		// The refund window is the product's refund_days when the operator
-		// set one (> 0): a product is the more specific setting, like a
-		// machine model that is never refundable early. Otherwise the
-		// line's applies; 0 on both means no limit.
 		days := l.RefundDays
 		if o.ProductRefundDays > 0 {
 			days = o.ProductRefundDays
 		}
-		answer, err := m.Engine.Refund(ctx, tx, orderflow.Refundable{Business: m.Business.Name, OrderID: o.ID,
-			ResellerID: req.Reseller.ID, OrderStatus: o.Status, BuyTime: o.BuyTime, RefundDays: days,
-			Reference: o.OrderNo}, m.now())
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE `+m.Business.Orders+` SET order_status = -2,
-				status_reason = 'refunded', updated_at = now()
-			WHERE id = $1`, o.ID); err != nil {
-			return nil, fmt.Errorf("%s refund %d: %w", m.Business.Name, o.ID, err)
-		}
+		r := orderflow.Refund{Held: o.Held, RefundDays: days}
 		if m.Refunded != nil {
-			if err := m.Refunded(ctx, tx, o.ID); err != nil {
-				return nil, err
-			}
+			r.Refunded = func(ctx context.Context, tx pgx.Tx) error { return m.Refunded(ctx, tx, o.ID) }
 		}
-		return answer, nil
+		return r, nil
 	})
 }
 

@@ -2,17 +2,14 @@ package panelorder
 
 import (
 	"context"
-	"fmt"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
-	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
-	"github.com/zonkvm/zonkvmd/internal/jobs"
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
@@ -20,13 +17,13 @@ import (
 // Order is a panel order read under its row lock, with what the shared
 // operations need; Detail is the business's own part.
 type Order[D any] struct {
-	ID, LineID             int64
-	LineGUID, OrderNo      string
-	Status, RunStatus, Act int
-	BuyTime, EndTime       time.Time
-	Product                Product         // its product now
-	Monthly                decimal.Decimal // its monthly price as it is now (M of billing.md §2)
-	Detail                 D
+	orderflow.Held
+	LineID    int64
+	LineGUID  string
+	RunStatus int
+	Product   Product         // its product now
+	Monthly   decimal.Decimal // its monthly price as it is now (M of billing.md §2)
+	Detail    D
 }
 
 // LockFunc reads the reseller's order id FOR UPDATE inside tx. It returns
@@ -45,70 +42,37 @@ type Business[D any] struct {
 	UnlockOnRenew bool
 }
 
-// Renew serves hosting_renew / sql_renew (billing.md §4): the period that
-// newEndTimeStr (and renewLength) name, from the current end_time, expired
-// or not, at the product's discount, less the coupon_id, is charged; the
-// order is reinstated to 正常. The line's renew switch must be on.
-// Idempotent on client_order_id when one is given. It answers the API's
-// errors: 业务状态异常 for an order neither 正常 nor 已过期, 参数错误: guid
-// 该线路暂停续费, those of RenewTo, 余额不足, 优惠券不可用.
+// Renew serves hosting_renew / sql_renew (billing.md §4,
+// orderflow.Engine.Renew): the period that newEndTimeStr (and
+// renewLength) name, from the current end_time, expired or not, at the
+// product's discount. The line's renew switch must be on. It answers,
+// besides the skeleton's answers, 参数错误: guid 该线路暂停续费 and those of
+// RenewTo.
 func (b Business[D]) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, clientOrder, coupon, err := chargeParams(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	return b.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
-		o, err := b.Lock(ctx, tx, req.Reseller.ID, id)
+	return b.Engine.Renew(ctx, req, b.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Renewal, error) {
+		o, err := b.Lock(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Renewal{}, err
 		}
-		if o.Status != orderflow.OrderActive && o.Status != orderflow.OrderExpired {
-			return nil, dispatch.ErrStatusAbnormal
-		}
-		l, err := LoadLine(ctx, tx, "", o.LineID)
-		if err != nil {
-			return nil, err
-		}
-		if l.Renew != 1 {
-			return nil, dispatch.ParamError("guid", "该线路暂停续费")
-		}
-		months, end, err := RenewTo(req.Params, o.BuyTime, o.EndTime, o.Product)
-		if err != nil {
-			return nil, err
-		}
-		factor, err := o.Product.Factor(months)
-		if err != nil {
-			return nil, err
-		}
-		acct, amount, err := b.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "renew",
-			Amount: pricing.PeriodCharge(o.Monthly, months, factor), Business: b.Name, OrderID: o.ID,
-			Reference: clientOrder, From: o.EndTime, To: end}, coupon)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET end_time = $2, order_status = 1, updated_at = now()
-			WHERE id = $1`, o.ID, end); err != nil {
-			return nil, fmt.Errorf("%s renew %d: %w", b.Name, o.ID, err)
-		}
-		if b.UnlockOnRenew && o.Status == orderflow.OrderExpired {
-			if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: b.Name, OrderID: o.ID}}); err != nil {
-				return nil, err
+		return orderflow.Renewal{Held: o.Held, Unlock: b.UnlockOnRenew, Price: func() (time.Time, decimal.Decimal, error) {
+			l, err := LoadLine(ctx, tx, "", o.LineID)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
 			}
-		}
-		return orderflow.NewChargeAnswer(o.ID, end, amount, acct), nil
+			if l.Renew != 1 {
+				return time.Time{}, decimal.Zero, dispatch.ParamError("guid", "该线路暂停续费")
+			}
+			months, end, err := RenewTo(req.Params, o.BuyTime, o.EndTime, o.Product)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
+			}
+			factor, err := o.Product.Factor(months)
+			if err != nil {
+				return time.Time{}, decimal.Zero, err
+			}
+			return end, pricing.PeriodCharge(o.Monthly, months, factor), nil
+		}}, nil
 	})
-}
-
-// chargeParams reads guid, client_order_id and coupon_id.
-func chargeParams(p dispatch.Params) (id int64, clientOrder string, coupon int64, err error) {
-	if id, err = p.OrderID(); err != nil {
-		return
-	}
-	if clientOrder, err = p.Text("client_order_id"); err != nil {
-		return
-	}
-	coupon, err = p.IntIn("coupon_id", 0, 0, 1<<53)
-	return
 }
 
 // Change is an upgrade that a business has read and checked.
@@ -118,50 +82,28 @@ type Change struct {
 	Apply func(ctx context.Context, tx pgx.Tx) error
 }
 
-// Upgrade serves hosting_upgrade / sql_upgrade (billing.md §5): change
-// reads the business's parameters for the locked order; the difference of
-// the monthly prices for what is left of the period, less the coupon_id, is
-// charged, the change applied and a resize job written. Idempotent on
-// client_order_id. It answers 业务状态异常 for an order that is not 正常 or
-// has no time left, 有操作正在进行中, 参数错误: guid 该产品不支持升级 when
-// the product's upgradation is off, change's errors, 余额不足, 优惠券不可用.
+// Upgrade serves hosting_upgrade / sql_upgrade (billing.md §5,
+// orderflow.Engine.Upgrade): change reads the business's parameters for the
+// locked order. It answers, besides the skeleton's answers, 参数错误: guid
+// 该产品不支持升级 when the product's upgradation is off, and change's
+// errors.
 func (b Business[D]) Upgrade(ctx context.Context, req *dispatch.Request,
 	change func(ctx context.Context, tx pgx.Tx, o Order[D]) (Change, error)) (any, error) {
-	id, clientOrder, coupon, err := chargeParams(req.Params)
-	if err != nil {
-		return nil, err
-	}
-	return b.Engine.OnceClient(ctx, req, clientOrder, func(tx pgx.Tx) (any, error) {
-		o, err := b.Lock(ctx, tx, req.Reseller.ID, id)
+	return b.Engine.Upgrade(ctx, req, b.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Upgrade, error) {
+		o, err := b.Lock(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Upgrade{}, err
 		}
-		now := Now(b.Engine)
-		switch {
-		case o.Status != orderflow.OrderActive || !now.Before(o.EndTime):
-			return nil, dispatch.ErrStatusAbnormal
-		case o.Act != orderflow.ActNone:
-			return nil, dispatch.ErrOperationRunning
-		case o.Product.Upgradation != 1:
-			return nil, dispatch.ParamError("guid", "该产品不支持升级")
-		}
-		c, err := change(ctx, tx, o)
-		if err != nil {
-			return nil, err
-		}
-		acct, amount, err := b.Engine.ChargeOne(ctx, tx, req.Reseller.ID, billing.Entry{Kind: "upgrade",
-			Amount: pricing.UpgradeCharge(o.Monthly, c.Monthly, now, o.EndTime), Business: b.Name,
-			OrderID: o.ID, Reference: clientOrder, From: now, To: o.EndTime}, coupon)
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Apply(ctx, tx); err != nil {
-			return nil, fmt.Errorf("%s upgrade %d: %w", b.Name, o.ID, err)
-		}
-		if err := b.Engine.Jobs.Insert(ctx, tx, jobs.Resize{Order: jobs.Order{Business: b.Name, OrderID: o.ID}}); err != nil {
-			return nil, err
-		}
-		return orderflow.NewChargeAnswer(o.ID, o.EndTime, amount, acct), nil
+		return orderflow.Upgrade{Held: o.Held, Price: func() (decimal.Decimal, decimal.Decimal, func(context.Context, pgx.Tx) error, error) {
+			if o.Product.Upgradation != 1 {
+				return decimal.Zero, decimal.Zero, nil, dispatch.ParamError("guid", "该产品不支持升级")
+			}
+			c, err := change(ctx, tx, o)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, err
+			}
+			return o.Monthly, c.Monthly, c.Apply, nil
+		}}, nil
 	})
 }
 
@@ -187,30 +129,15 @@ func (o Order[D]) CheckUpgrade(next Product, m decimal.Decimal, field string) er
 	return nil
 }
 
-// Refund serves hosting_refund / sql_refund (billing.md §6) with the
-// product's refund_days: orderflow.Engine.Refund pays back the unused part
-// and writes the destroy job, and the order becomes -2. It answers
-// 业务状态异常 for an order already deleted or recycled and 产品超出可退款时间
-// past the window.
+// Refund serves hosting_refund / sql_refund (billing.md §6,
+// orderflow.Engine.Refund) within the product's refund_days.
 func (b Business[D]) Refund(ctx context.Context, req *dispatch.Request) (any, error) {
-	id, err := req.Params.OrderID()
-	if err != nil {
-		return nil, err
-	}
-	return b.Engine.OnceClient(ctx, req, "", func(tx pgx.Tx) (any, error) {
-		o, err := b.Lock(ctx, tx, req.Reseller.ID, id)
+	return b.Engine.Refund(ctx, req, b.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Refund, error) {
+		o, err := b.Lock(ctx, tx, resellerID, id)
 		if err != nil {
-			return nil, err
+			return orderflow.Refund{}, err
 		}
-		answer, err := b.Engine.Refund(ctx, tx, orderflow.Refundable{Business: b.Name, OrderID: o.ID,
-			ResellerID: req.Reseller.ID, OrderStatus: o.Status, BuyTime: o.BuyTime,
-			RefundDays: o.Product.RefundDays, Reference: o.OrderNo}, Now(b.Engine))
-		if err != nil {
-			return nil, err
-		}
-		_, err = tx.Exec(ctx, `UPDATE `+b.Orders+` SET order_status = -2, status_reason = 'refunded',
-			updated_at = now() WHERE id = $1`, o.ID)
-		return answer, err
+		return orderflow.Refund{Held: o.Held, RefundDays: o.Product.RefundDays}, nil
 	})
 }
 

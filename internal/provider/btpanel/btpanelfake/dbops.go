@@ -56,7 +56,7 @@ func addDBOps() {
 	db["GetImportStatus"] = (*Panel).getImportStatus
 	getData := modules["data"]["getData"]
 	modules["data"]["getData"] = func(p *Panel, s *session, f form) any {
-		if f.Get("table") == "backup" {
+		if f.Get("table") == "backup" && f.Get("type") == "1" { // database backups; sites' are type 0 (tables.go)
 			return p.getBackupData(f)
 		}
 		return getData(p, s, f)

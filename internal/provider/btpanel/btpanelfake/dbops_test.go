@@ -47,9 +47,8 @@ func TestTheDatabaseActionsAreAsStrictAsThePanel(t *testing.T) {
 	// A backup row is deleted by id whoever's it is: the panel checks no owner.
 	_, err = c.Call(ctx, "database", "ToBackup", url.Values{"id": {"1"}})
 	require.NoError(t, err)
-	raw, err := c.Call(ctx, "data", "getData", url.Values{"table": {"backup"}, "search": {"1"}})
-	require.NoError(t, err)
-	require.Contains(t, string(raw), "Traceback", "search without type raises")
+	_, err = c.Call(ctx, "data", "getData", url.Values{"table": {"backup"}, "search": {"1"}})
+	require.ErrorContains(t, err, "AttributeError", "search without type raises")
 	_, err = c.Call(ctx, "database", "DelBackup", url.Values{"id": {"1"}})
 	require.NoError(t, err)
 	require.Empty(t, p.Backups())
