@@ -15,6 +15,7 @@
 package btpanel
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -42,6 +43,10 @@ type Config struct {
 	Key        string `json:"key"`         // the panel's API key (api_sk)
 	SiteRoot   string `json:"site_root"`   // where new sites go; DefaultSiteRoot
 	PHPDefault string `json:"php_default"` // a site's PHP when its spec has none; DefaultPHPVersion
+	// SaveMaxBytes and UploadMaxBytes bound hosting_save_file_body and
+	// hosting_upload; 0 is DefaultSaveBytes and DefaultUploadBytes.
+	SaveMaxBytes   int64 `json:"save_max_bytes"`
+	UploadMaxBytes int64 `json:"upload_max_bytes"`
 }
 
 // String shows the configuration without the key.
@@ -65,6 +70,8 @@ type Driver struct {
 	c          *Client
 	siteRoot   string
 	phpDefault string
+	saveMax    int64 // file manager limits (fileops.go)
+	uploadMax  int64
 }
 
 var _ provider.PanelDriver = (*Driver)(nil)
@@ -92,7 +99,11 @@ func New(cfg Config, deps provider.Deps) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Driver{c: c, siteRoot: DefaultSiteRoot, phpDefault: DefaultPHPVersion}
+	d := &Driver{c: c, siteRoot: DefaultSiteRoot, phpDefault: DefaultPHPVersion,
+		saveMax: cmp.Or(cfg.SaveMaxBytes, DefaultSaveBytes), uploadMax: cmp.Or(cfg.UploadMaxBytes, DefaultUploadBytes)}
+	if d.saveMax < 0 || d.uploadMax < 0 {
+		return nil, fmt.Errorf("btpanel: save_max_bytes and upload_max_bytes must not be negative")
+	}
 	if cfg.SiteRoot != "" {
 		root, err := cleanPath(cfg.SiteRoot)
 		if err != nil {

@@ -68,7 +68,8 @@ type Panel struct {
 	last     url.Values
 	calls    int
 	tables
-	fs map[string]*node
+	fs      map[string]*node
+	journal []Call // every request served (fileops.go)
 }
 
 type fault struct {
@@ -185,6 +186,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if action == "" {
 		action = r.Form.Get("action")
 	}
+	p.record(module, action, r.Form)
 	if path := r.Form.Get("path"); strings.Contains(path, "./") {
 		p.reply(w, p.msg(false, "INIT_PATH_NOT_SAFE"))
 		return
@@ -483,4 +485,5 @@ func init() {
 			"upload": (*Panel).upload,
 		},
 	}
+	addFileOps(modules["files"])
 }
