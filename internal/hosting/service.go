@@ -23,4 +23,5 @@ func (s *Service) Register(t *dispatch.Table) {
 	s.registerOrders(t)
 	s.registerMoney(t)
 	s.registerPanel(t)
+	s.registerFileOps(t)
 }

@@ -148,7 +148,7 @@ func (p *Panel) getDirNew(_ *session, f form) any {
 	}
 	var dirs, files []row
 	for _, name := range p.children(real) {
-		if search != "" && !strings.Contains(strings.ToLower(dir+"/"+name), search) {
+		if search != "" && !strings.Contains(strings.ToLower(name), search) { // files_list L583
 			continue
 		}
 		ln := p.fs[real+"/"+name]
