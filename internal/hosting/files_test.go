@@ -70,11 +70,11 @@ func (f fileSite) upload(t *testing.T, dir, name string, start, size int64, chun
 }
 
 // uploadBody is the multipart body of one hosting_upload chunk.
-func uploadBody(t testing.TB, r apitest.Reseller, guid, dir, name string, start, size int64, chunk []byte) (string, []byte) {
+func uploadBody(t testing.TB, r apitest.Reseller, guid, dir, name string, start, size int64, chunk []byte, kv ...string) (string, []byte) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	fields := r.Form("hosting_operate", "operate", "hosting_upload", "guid", guid, "contents_path", dir,
-		"start", strconv.FormatInt(start, 10), "size", strconv.FormatInt(size, 10))
+	fields := r.Form("hosting_operate", append([]string{"operate", "hosting_upload", "guid", guid, "contents_path", dir,
+		"start", strconv.FormatInt(start, 10), "size", strconv.FormatInt(size, 10)}, kv...)...)
 	for k, v := range fields {
 		require.NoError(t, mw.WriteField(k, v[0]))
 	}

@@ -47,6 +47,9 @@ func uploadFilesExists(ctx context.Context, f fileSite, req *dispatch.Request) (
 		if err != nil {
 			return nil, err
 		}
+		if err := f.g.noEscape(ctx, "files", p, true); err != nil {
+			return nil, err // the panel would stat through the link
+		}
 		paths = append(paths, p)
 	}
 	return f.d.UploadExists(ctx, paths)
