@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -578,17 +579,56 @@ func (p *Panel) uploadFilesExists(_ *session, f form) any {
 }
 
 // uploadL is upload (L374) through links, with the panel's name checks
-// (f_name_check L294).
-func (p *Panel) uploadL(s *session, f form) any {
-	if strings.ContainsAny(f.Get("f_name"), ";&<>") || f.Get("f_name") == "" {
+// (f_name_check L294): the chunk is appended to
+// <f_path>/<f_name>.<f_size>.upload.tmp only when f_start is that file's
+// size (L446); the answer is the size until the file is whole (L467).
+func (p *Panel) uploadL(_ *session, f form) any {
+	dir, name := f.Get("f_path"), f.Get("f_name")
+	total, err1 := strconv.ParseInt(f.Get("f_size"), 10, 64)
+	start, err2 := strconv.ParseInt(f.Get("f_start"), 10, 64)
+	switch {
+	case err1 != nil || err2 != nil:
+		return errInternal("ValueError: invalid literal for int()")
+	case name == "" || strings.ContainsAny(name, ";&<>"):
 		return p.msg(false, "文件名中包含特殊字符!")
+	case dir == "/":
+		return p.msg(false, "不能直接上传文件到系统根目录!")
+	case strings.Contains(name, "./") || strings.Contains(dir, "./"):
+		return p.msg(false, "错误的参数")
 	}
-	if d := p.stat(f.Get("f_path")); d != nil && !d.dir {
+	if d := p.stat(dir); d != nil && !d.dir {
 		return p.msg(false, "存在与上传文件夹同名的文件请检查后重试")
 	}
-	g := form{Values: cloneValues(f.Values), files: f.files}
-	if dir := f.Get("f_path"); dir != "/" && !strings.Contains(dir, "./") {
-		g.Set("f_path", p.resolve(dir))
+	real := p.resolve(dir)
+	p.mkdirAll(real)
+	tmpName := p.resolve(fmt.Sprintf("%s/%s.%d.upload.tmp", real, name, total))
+	tmp := p.fs[tmpName]
+	if tmp == nil {
+		tmp = &node{mtime: time.Now()}
 	}
-	return p.upload(s, g)
+	if int64(len(tmp.data)) != start {
+		return len(tmp.data)
+	}
+	chunk, ok := f.blob()
+	if !ok {
+		var err error
+		if chunk, err = base64.StdEncoding.DecodeString(f.Get("b64_data")); err != nil {
+			return errInternal("binascii.Error: Incorrect padding")
+		}
+	}
+	tmp.data = append(tmp.data, chunk...)
+	p.fs[tmpName] = tmp
+	switch {
+	case int64(len(tmp.data)) > total:
+		return p.msg(false, "文件上传发生错误请删除临时文件【"+tmpName+"】后重试")
+	case int64(len(tmp.data)) < total:
+		return len(tmp.data)
+	}
+	delete(p.fs, tmpName)
+	target := path.Join(real, name)
+	if n := p.fs[target]; n != nil && n.dir {
+		return p.msg(false, "存在与上传文件同名的文件夹请检查后重试")
+	}
+	p.fs[target] = &node{data: tmp.data, mtime: time.Now()} // os.renames: a link at target is replaced
+	return p.msg(true, "上传成功!")
 }
