@@ -117,8 +117,14 @@ func fileError(op string, err error) error {
 		return dispatch.ErrNotOpen
 	}
 	var r interface{ Reason() string }
-	if errors.As(err, &r) && r.Reason() != "" {
-		return &dispatch.Error{Msg: "面板拒绝: " + r.Reason(), Status: dispatch.ErrNotOpen.Status}
+	refused := func(why string) error { return &dispatch.Error{Msg: "面板拒绝: " + why, Status: dispatch.ErrNotOpen.Status} }
+	switch {
+	case errors.As(err, &r) && r.Reason() != "":
+		return refused(r.Reason())
+	case errors.Is(err, provider.ErrNotFound):
+		return refused("文件不存在")
+	case errors.Is(err, provider.ErrRejected):
+		return refused("操作未被接受")
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -212,3 +212,24 @@ func jsonList(items ...string) string {
 	b, _ := json.Marshal(items)
 	return string(b)
 }
+
+func TestTheFileManagerWorksOnTheSimulator(t *testing.T) {
+	t.Parallel()
+	s := apitest.NewShop(t)
+	simService(t, s)
+	r := s.NewReseller(t, "1000")
+	id, guid := buyOne(t, s, r, "F-SIM", `{"flow":50}`)
+	s.Exec(t, `UPDATE hosting_orders SET order_status = 1, path = $2, domain = 'test.example.com' WHERE id = $1`, id, siteRoot)
+	f := fileSite{s: s, r: r, id: id, guid: guid, root: siteRoot}
+	f.op(t, "hosting_create_dir", "path", f.root+"/up").OK(t)
+	f.op(t, "hosting_create_dir", "path", f.root+"/up").Fails(t, "面板拒绝: 操作未被接受")
+	f.upload(t, f.root+"/up", "hello.txt", 0, 5, []byte("hello")).OK(t)
+	require.Equal(t, "hello", f.readBody(t, f.root+"/up/hello.txt"))
+	f.op(t, "hosting_zip", "filename", "hello.txt", "path", f.root+"/up", "z_type", "zip", "dfile", f.root+"/up.zip").OK(t)
+	f.op(t, "hosting_unzip", "path", f.root+"/out", "dfile", f.root+"/up.zip").OK(t)
+	f.op(t, "hosting_mv_file", "sfile", f.root+"/out/hello.txt", "dfile", f.root+"/moved.txt").OK(t)
+	require.Equal(t, "hello", f.readBody(t, f.root+"/moved.txt"))
+	f.op(t, "hosting_delete_file", "path", f.root+"/moved.txt").OK(t)
+	f.op(t, "hosting_get_file_body", "path", f.root+"/moved.txt").Fails(t, "面板拒绝: 文件不存在")
+	f.op(t, "hosting_get_file_body", "path", "/etc/passwd").Fails(t, "参数错误: path 超出站点目录")
+}
