@@ -117,7 +117,9 @@ func fileError(op string, err error) error {
 		return dispatch.ErrNotOpen
 	}
 	var r interface{ Reason() string }
-	refused := func(why string) error { return &dispatch.Error{Msg: "面板拒绝: " + why, Status: dispatch.ErrNotOpen.Status} }
+	refused := func(why string) error {
+		return &dispatch.Error{Msg: "面板拒绝: " + why, Status: dispatch.ErrNotOpen.Status}
+	}
 	switch {
 	case errors.As(err, &r) && r.Reason() != "":
 		return refused(r.Reason())
