@@ -6,9 +6,11 @@
 // A catalogue line opens it with the provider object
 //
 //	{"driver":"btpanel","url":"http://host:8888","key":"<api_sk>",
-//	 "site_root":"/www/wwwroot","php_default":"81"}
+//	 "site_root":"/www/wwwroot","php_default":"81",
+//	 "save_max_bytes":1048576,"upload_max_bytes":1073741824}
 //
-// where site_root and php_default are optional. Every request is signed
+// where site_root, php_default and the file manager's limits
+// (hosting_save_file_body, hosting_upload; fileops.go) are optional. Every request is signed
 // with request_time and request_token = md5(request_time + md5(key)), and
 // each driver keeps the panel's session cookie in a cookie jar of its own.
 // The subpackage btpanelfake is an in-memory BT panel for tests.
