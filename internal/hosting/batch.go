@@ -100,6 +100,11 @@ func (s *Service) checkExistsFiles(ctx context.Context, f fileSite, req *dispatc
 		}
 		names = sel.Names
 	}
+	for _, n := range names {
+		if err := f.g.noEscape(ctx, "filename", dir+"/"+n, true); err != nil {
+			return nil, err // the panel would stat through the link
+		}
+	}
 	return f.d.Exists(ctx, dir, names)
 }
 

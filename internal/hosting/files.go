@@ -287,6 +287,9 @@ func getDirNew(ctx context.Context, f fileSite, req *dispatch.Request) (any, err
 		if e.Dir {
 			kind = "dir"
 		}
+		if e.Link != "" && !f.site.inside(linkTarget(p, e.Link)) {
+			e.Size = 0 // the panel stats through the link: say nothing of what lies outside
+		}
 		out = append(out, dirRow{Filename: e.Name, Type: kind, Size: fmt.Sprint(e.Size),
 			ModifyTime: e.MTime.In(apitype.Location()).Format("2006-01-02 15:04:05")})
 	}

@@ -30,6 +30,17 @@ func TestOperationsThatRecurseRefuseATreeWithALinkOut(t *testing.T) {
 		Fails(t, "参数错误: arr 经符号链接超出站点目录")
 	f.op(t, "hosting_unzip", "path", f.root+"/site", "dfile", f.root+"/x.zip").
 		Fails(t, "参数错误: path 经符号链接超出站点目录")
+	f.fake.Symlink("/etc/passwd", f.root+"/pw")
+	f.op(t, "hosting_check_exists_files", "contents_path", f.root, "filename", "pw").
+		Fails(t, "参数错误: filename 经符号链接超出站点目录")
+	var list []map[string]string
+	f.op(t, "hosting_get_dir_new", "path", f.root).Into(t, &list)
+	for _, e := range list {
+		if e["filename"] == "pw" {
+			require.Equal(t, "0", e["size"], "nothing is told of a file outside")
+		}
+	}
+	f.op(t, "hosting_delete_file", "path", f.root+"/pw").OK(t)
 	require.False(t, f.fake.Exists(f.root+"/s.zip"))
 	require.False(t, f.fake.Exists(f.root+"/copy"))
 

@@ -48,11 +48,7 @@ func (g guard) noEscape(ctx context.Context, param, p string, final bool) error 
 		if err != nil || link == "" {
 			return err
 		}
-		target := link
-		if !path.IsAbs(target) {
-			target = path.Join(path.Dir(at), target)
-		}
-		target = path.Clean(target)
+		target := linkTarget(path.Dir(at), link)
 		if !g.site.inside(target) {
 			return dispatch.ParamError(param, "经符号链接超出站点目录")
 		}
@@ -137,11 +133,8 @@ func (g guard) walk(ctx context.Context, param, root string) error {
 			}
 			switch {
 			case e.Link != "":
-				target := e.Link
-				if !path.IsAbs(target) {
-					target = path.Join(dir, target)
-				}
-				if target = path.Clean(target); !g.site.inside(target) {
+				target := linkTarget(dir, e.Link)
+				if !g.site.inside(target) {
 					return dispatch.ParamError(param, "经符号链接超出站点目录")
 				}
 				if e.Dir {
@@ -176,4 +169,12 @@ func (g guard) listAll(ctx context.Context, dir string) ([]provider.FileEntry, e
 		}
 	}
 	return out, nil
+}
+
+// linkTarget is where a link in dir pointing to target leads, cleaned.
+func linkTarget(dir, target string) string {
+	if !path.IsAbs(target) {
+		target = path.Join(dir, target)
+	}
+	return path.Clean(target)
 }
