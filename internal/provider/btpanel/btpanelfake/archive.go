@@ -164,4 +164,3 @@ func readArchive(name string, data []byte) ([]archiveEntry, error) {
 	}
 	return out, nil
 }
-
