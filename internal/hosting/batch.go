@@ -47,6 +47,14 @@ func (s *Service) setBatchData(ctx context.Context, f fileSite, req *dispatch.Re
 		return nil, err
 	}
 	if kind == "delete" {
+		// SetBatchData runs `chattr -R -i` on a name that is a directory,
+		// through a link too (files.py L3605): a link out is deleted by
+		// hosting_delete_file, which removes the link alone.
+		for _, n := range names {
+			if err := f.g.noEscape(ctx, "arr", dir+"/"+n, true); err != nil {
+				return nil, err
+			}
+		}
 		return nil, f.d.DeleteBatch(ctx, dir, names)
 	}
 	js, _ := json.Marshal(names)

@@ -40,6 +40,8 @@ func TestOperationsThatRecurseRefuseATreeWithALinkOut(t *testing.T) {
 			require.Equal(t, "0", e["size"], "nothing is told of a file outside")
 		}
 	}
+	f.op(t, "hosting_set_batch_data", "type", "Delete", "path", f.root, "arr", jsonList("pw")).
+		Fails(t, "参数错误: arr 经符号链接超出站点目录")
 	f.op(t, "hosting_delete_file", "path", f.root+"/pw").OK(t)
 	require.False(t, f.fake.Exists(f.root+"/s.zip"))
 	require.False(t, f.fake.Exists(f.root+"/copy"))

@@ -69,7 +69,7 @@ func upload(ctx context.Context, f fileSite, req *dispatch.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	size, err := req.Params.IntIn("size", start+fh.Size, 1, 1<<50)
+	size, err := req.Params.IntIn("size", start+fh.Size, 0, 1<<50)
 	if err != nil {
 		return nil, err
 	}
