@@ -194,9 +194,11 @@ func (p Params) OrderID() (int64, error) {
 // maxBracketDepth bounds a[b][c]... nesting.
 const maxBracketDepth = 6
 
-// maxMultipartMemory is what multipart parsing keeps in memory; the rest of
-// an (already size-limited) upload spills to temporary files.
-const maxMultipartMemory = 8 << 20
+// maxMultipartMemory is what multipart parsing keeps in memory of a
+// request's file parts; the rest of an (already size-limited) upload
+// spills to a temporary file, which the handler reads as a stream
+// (Request.Files: hosting_upload sends it on to the panel as it reads).
+const maxMultipartMemory = 64 << 10
 
 // parseBody reads the request body into Params. It returns a reseller-facing
 // error for every malformed input.

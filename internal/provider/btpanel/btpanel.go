@@ -7,16 +7,19 @@
 //
 //	{"driver":"btpanel","url":"http://host:8888","key":"<api_sk>",
 //	 "site_root":"/www/wwwroot","php_default":"81",
-//	 "tls_insecure_skip_verify":false,"ca_cert":"<PEM>"}
+//	 "tls_insecure_skip_verify":false,"ca_cert":"<PEM>",
+//	 "save_max_bytes":1048576,"upload_max_bytes":1073741824}
 //
-// where site_root, php_default and the TLS settings (provider.TLS) are
-// optional. Every request is signed
+// where site_root, php_default, the TLS settings (provider.TLS) and the
+// file manager's limits (hosting_save_file_body, hosting_upload;
+// fileops.go) are optional. Every request is signed
 // with request_time and request_token = md5(request_time + md5(key)), and
 // each driver keeps the panel's session cookie in a cookie jar of its own.
 // The subpackage btpanelfake is an in-memory BT panel for tests.
 package btpanel
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -44,6 +47,10 @@ type Config struct {
 	Key        string `json:"key"`         // the panel's API key (api_sk)
 	SiteRoot   string `json:"site_root"`   // where new sites go; DefaultSiteRoot
 	PHPDefault string `json:"php_default"` // a site's PHP when its spec has none; DefaultPHPVersion
+	// SaveMaxBytes and UploadMaxBytes bound hosting_save_file_body and
+	// hosting_upload; 0 is DefaultSaveBytes and DefaultUploadBytes.
+	SaveMaxBytes   int64 `json:"save_max_bytes"`
+	UploadMaxBytes int64 `json:"upload_max_bytes"`
 }
 
 // String shows the configuration without the key.
@@ -67,6 +74,8 @@ type Driver struct {
 	c          *Client
 	siteRoot   string
 	phpDefault string
+	saveMax    int64 // file manager limits (fileops.go)
+	uploadMax  int64
 }
 
 var _ provider.PanelDriver = (*Driver)(nil)
@@ -99,7 +108,11 @@ func New(cfg Config, deps provider.Deps) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Driver{c: c, siteRoot: DefaultSiteRoot, phpDefault: DefaultPHPVersion}
+	d := &Driver{c: c, siteRoot: DefaultSiteRoot, phpDefault: DefaultPHPVersion,
+		saveMax: cmp.Or(cfg.SaveMaxBytes, DefaultSaveBytes), uploadMax: cmp.Or(cfg.UploadMaxBytes, DefaultUploadBytes)}
+	if d.saveMax < 0 || d.uploadMax < 0 {
+		return nil, fmt.Errorf("btpanel: save_max_bytes and upload_max_bytes must not be negative")
+	}
 	if cfg.SiteRoot != "" {
 		root, err := cleanPath(cfg.SiteRoot)
 		if err != nil {

@@ -87,6 +87,7 @@ type Panel struct {
 	backups    []*backupRow
 	backupSeq  int64
 	db         dbState // dbops.go
+	journal []Call // every request served (fileops.go)
 }
 
 type fault struct {
@@ -206,6 +207,7 @@ func (p *Panel) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if action == "" {
 		action = r.Form.Get("action")
 	}
+	p.record(module, action, r.Form)
 	if path := r.Form.Get("path"); strings.Contains(path, "./") {
 		p.reply(w, p.msg(false, "INIT_PATH_NOT_SAFE"))
 		return
@@ -506,5 +508,6 @@ func init() {
 	for k, h := range siteOps() {
 		modules["site"][k] = h
 	}
-	addDBOps() // dbops.go: the database actions, and the call log
+	addFileOps(modules["files"])
+	addDBOps() // dbops.go: the database actions, and the call log (it wraps every action: last)
 }

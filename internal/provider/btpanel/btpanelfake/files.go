@@ -17,6 +17,7 @@ type node struct {
 	dir   bool
 	data  []byte
 	mtime time.Time
+	link  string // a symbolic link's target (fileops.go)
 }
 
 // WriteFile puts a file on the fake host, making its directories.

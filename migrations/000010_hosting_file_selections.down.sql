@@ -1,0 +1,1 @@
+DROP TABLE hosting_file_selections;
