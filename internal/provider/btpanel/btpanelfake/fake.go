@@ -87,7 +87,7 @@ type Panel struct {
 	backups    []*backupRow
 	backupSeq  int64
 	db         dbState // dbops.go
-	journal []Call // every request served (fileops.go)
+	journal    []Call  // every request served (fileops.go)
 }
 
 type fault struct {
