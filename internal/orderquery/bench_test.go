@@ -30,17 +30,6 @@ func benchOrders(b *testing.B) int {
 	return n
 }
 
-// copied are the columns a bulk copy of an order does not take from the
-// one real purchase: its id (and list position) are the table's, its
-// status cycles through all five, and what must stay unique is made so.
-var copied = map[string]string{
-	"order_no":     `order_no || '-' || g`,
-	"order_status": `(ARRAY[0, 1, 3, -1, -2])[1 + g % 5]`,
-	"machine_id":   `NULL`, // a lease machine serves one live order
-	"ftp_name":     `ftp_name || g`,
-	"db_name":      `db_name || g`,
-}
-
 // BenchmarkOrderLists times, for each of the five businesses, one call of
 // the single-order action (the floor) and of its list action on page 1, the
 // middle page and the last page, for a reseller holding benchOrders orders
@@ -87,31 +76,10 @@ func BenchmarkOrderLists(b *testing.B) {
 func copyOrder(b *testing.B, s *apitest.Shop, business string, id int64, n int) {
 	b.Helper()
 	ctx := context.Background()
-	table := business + "_orders"
-	rows, err := s.DB.Query(ctx, `SELECT column_name FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = $1 AND column_name NOT IN ('id', 'position')
-		ORDER BY ordinal_position`, table)
-	if err != nil {
-		b.Fatal(err)
-	}
-	columns, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		b.Fatal(err)
-	}
-	values := make([]string, len(columns))
-	for i, c := range columns {
-		values[i] = c
-		if v, ok := copied[c]; ok {
-			values[i] = v
-		}
-	}
-	ident := pgx.Identifier{table}.Sanitize()
-	sql := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s, generate_series(1, $2::int) g WHERE id = $1`,
-		ident, strings.Join(columns, ", "), strings.Join(values, ", "), ident)
-	if _, err := s.DB.Exec(ctx, sql, id, n); err != nil {
+	if _, err := s.DB.Exec(ctx, copySQL(b, s.DB, business), id, n, nil); err != nil {
 		b.Fatalf("copy %s order %d: %v", business, id, err)
 	}
-	if _, err := s.DB.Exec(ctx, `ANALYZE `+ident); err != nil {
+	if _, err := s.DB.Exec(ctx, `ANALYZE `+pgx.Identifier{business + "_orders"}.Sanitize()); err != nil {
 		b.Fatal(err)
 	}
 }
