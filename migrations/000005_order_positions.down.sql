@@ -15,4 +15,4 @@ DROP TRIGGER sql_orders_position ON sql_orders;
 ALTER TABLE sql_orders DROP COLUMN position;
 DROP FUNCTION zonkvmd_orders_kept();
 DROP FUNCTION zonkvmd_order_position();
-DROP TABLE order_counters;
+DROP TABLE order_position_locks;

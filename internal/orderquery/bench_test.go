@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -76,9 +77,11 @@ func BenchmarkOrderLists(b *testing.B) {
 func copyOrder(b *testing.B, s *apitest.Shop, business string, id int64, n int) {
 	b.Helper()
 	ctx := context.Background()
+	start := time.Now()
 	if _, err := s.DB.Exec(ctx, copySQL(b, s.DB, business), id, n, nil); err != nil {
 		b.Fatalf("copy %s order %d: %v", business, id, err)
 	}
+	b.Logf("%d copies of a %s order in %s", n, business, time.Since(start).Round(time.Second))
 	if _, err := s.DB.Exec(ctx, `ANALYZE `+pgx.Identifier{business + "_orders"}.Sanitize()); err != nil {
 		b.Fatal(err)
 	}
