@@ -72,8 +72,8 @@ func (s *Service) orderQuery() orderquery.Query[sqlOrder] {
 	return orderquery.Query[sqlOrder]{
 		Name:  "sql",
 		One:   selectSQLOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
-		Count: `SELECT count(*) FROM sql_orders WHERE reseller_id = $1`,
-		Page:  selectSQLOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Count: `SELECT coalesce(max(position), 0) FROM sql_orders WHERE reseller_id = $1`,
+		Page:  selectSQLOrders + ` WHERE o.reseller_id = $1 AND o.position > $2 AND o.position <= $3 ORDER BY o.id`,
 		Scan:  s.scanSQLOrder,
 	}
 }

@@ -78,8 +78,8 @@ func (s *Service) orderQuery() orderquery.Query[hostingOrder] {
 	return orderquery.Query[hostingOrder]{
 		Name:  "hosting",
 		One:   selectHostingOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
-		Count: `SELECT count(*) FROM hosting_orders WHERE reseller_id = $1`,
-		Page:  selectHostingOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Count: `SELECT coalesce(max(position), 0) FROM hosting_orders WHERE reseller_id = $1`,
+		Page:  selectHostingOrders + ` WHERE o.reseller_id = $1 AND o.position > $2 AND o.position <= $3 ORDER BY o.id`,
 		Scan:  s.scanHostingOrder,
 	}
 }

@@ -65,8 +65,8 @@ func (s *Service) orderQuery() orderquery.Query[idcOrder] {
 	return orderquery.Query[idcOrder]{
 		Name:  "idc",
 		One:   selectIdcOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
-		Count: `SELECT count(*) FROM idc_orders WHERE reseller_id = $1`,
-		Page:  selectIdcOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Count: `SELECT coalesce(max(position), 0) FROM idc_orders WHERE reseller_id = $1`,
+		Page:  selectIdcOrders + ` WHERE o.reseller_id = $1 AND o.position > $2 AND o.position <= $3 ORDER BY o.id`,
 		Scan:  s.scanIdcOrder,
 	}
 }

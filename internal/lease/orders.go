@@ -83,8 +83,8 @@ func (s *Service) orderQuery() orderquery.Query[leaseOrder] {
 	return orderquery.Query[leaseOrder]{
 		Name:  "lease",
 		One:   selectLeaseOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
-		Count: `SELECT count(*) FROM lease_orders WHERE reseller_id = $1`,
-		Page:  selectLeaseOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Count: `SELECT coalesce(max(position), 0) FROM lease_orders WHERE reseller_id = $1`,
+		Page:  selectLeaseOrders + ` WHERE o.reseller_id = $1 AND o.position > $2 AND o.position <= $3 ORDER BY o.id`,
 		Scan:  s.scanLeaseOrder,
 	}
 }

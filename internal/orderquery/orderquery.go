@@ -69,10 +69,14 @@ type Query[T any] struct {
 	Name string // the business ("server", "lease", ...), for error messages
 	// One selects at most one order: $1 is the reseller id, $2 the order id.
 	One string
-	// Count counts the caller's orders: $1 is the reseller id.
+	// Count answers how many orders the caller has, as the largest of
+	// their positions (migration 5: each order's place among its
+	// reseller's orders of its business by id, 1, 2, 3, ... without a
+	// gap), so that it reads one index entry: $1 is the reseller id.
 	Count string
-	// Page selects one page of the caller's orders ordered by id ascending:
-	// $1 is the reseller id, $2 the limit and $3 the offset.
+	// Page selects the caller's orders whose position is after $2 and at
+	// most $3, ordered by id ascending (one index range scan, whatever the
+	// page): $1 is the reseller id.
 	Page string
 	// Scan reads one order from a row of One or Page.
 	Scan ScanFunc[T]
@@ -99,7 +103,8 @@ func (q Query[T]) Get(ctx context.Context, db postgres.Querier, req *dispatch.Re
 	return v, nil
 }
 
-// readSnapshot makes the count and the page agree with each other.
+// readSnapshot makes the count and the page agree with each other (an
+// order bought meanwhile may also move others up a position).
 var readSnapshot = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
 // List answers a list action (getservers, lease_orders, ...): one page of
@@ -120,10 +125,10 @@ func (q Query[T]) List(ctx context.Context, db *postgres.DB, req *dispatch.Reque
 		if err := tx.QueryRow(ctx, q.Count, req.Reseller.ID).Scan(&total); err != nil {
 			return struct{}{}, fmt.Errorf("count: %w", err)
 		}
-		if page > Pages(total) { // also keeps the offset from overflowing
+		if page > Pages(total) { // also keeps the positions from overflowing
 			return struct{}{}, nil
 		}
-		res, err := tx.Query(ctx, q.Page, req.Reseller.ID, PageSize, (page-1)*PageSize)
+		res, err := tx.Query(ctx, q.Page, req.Reseller.ID, (page-1)*PageSize, page*PageSize)
 		if err != nil {
 			return struct{}{}, fmt.Errorf("select page %d: %w", page, err)
 		}

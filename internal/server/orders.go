@@ -108,8 +108,8 @@ func (s *Service) orderQuery() orderquery.Query[serverOrder] {
 	return orderquery.Query[serverOrder]{
 		Name:  "server",
 		One:   selectServerOrders + ` WHERE o.reseller_id = $1 AND o.id = $2`,
-		Count: `SELECT count(*) FROM server_orders WHERE reseller_id = $1`,
-		Page:  selectServerOrders + ` WHERE o.reseller_id = $1 ORDER BY o.id LIMIT $2 OFFSET $3`,
+		Count: `SELECT coalesce(max(position), 0) FROM server_orders WHERE reseller_id = $1`,
+		Page:  selectServerOrders + ` WHERE o.reseller_id = $1 AND o.position > $2 AND o.position <= $3 ORDER BY o.id`,
 		Scan:  s.scanServerOrder,
 	}
 }

@@ -1,0 +1,18 @@
+DROP TRIGGER server_orders_kept ON server_orders;
+DROP TRIGGER server_orders_position ON server_orders;
+ALTER TABLE server_orders DROP COLUMN position;
+DROP TRIGGER lease_orders_kept ON lease_orders;
+DROP TRIGGER lease_orders_position ON lease_orders;
+ALTER TABLE lease_orders DROP COLUMN position;
+DROP TRIGGER idc_orders_kept ON idc_orders;
+DROP TRIGGER idc_orders_position ON idc_orders;
+ALTER TABLE idc_orders DROP COLUMN position;
+DROP TRIGGER hosting_orders_kept ON hosting_orders;
+DROP TRIGGER hosting_orders_position ON hosting_orders;
+ALTER TABLE hosting_orders DROP COLUMN position;
+DROP TRIGGER sql_orders_kept ON sql_orders;
+DROP TRIGGER sql_orders_position ON sql_orders;
+ALTER TABLE sql_orders DROP COLUMN position;
+DROP FUNCTION zonkvmd_orders_kept();
+DROP FUNCTION zonkvmd_order_position();
+DROP TABLE order_position_locks;
