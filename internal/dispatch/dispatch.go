@@ -87,8 +87,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		zap.String("appid", out.appid),
 		zap.String("ip", ip.String()),
 		zap.Int("status", status),
-		zap.Int("code", out.code),
-		zap.String("msg", out.msg),
+		zap.Int("code", out.code),     // the envelope's code
+		zap.String("answer", out.msg), // the envelope's msg ("msg" is zap's message, "api")
 		zap.Duration("duration", time.Since(start)),
 	)
 }
