@@ -59,12 +59,22 @@ func freePort(t *testing.T) string {
 // startDaemon runs `zonkvmd serve` as a child process.
 func startDaemon(t *testing.T, dbURL, addr string) *exec.Cmd {
 	t.Helper()
+	cmd, _ := startDaemonWith(t, dbURL, addr)
+	return cmd
+}
+
+// startDaemonWith is startDaemon with extra environment variables (later
+// ones win); it also returns the buffer the daemon's output goes to, to be
+// read once the daemon has exited.
+func startDaemonWith(t *testing.T, dbURL, addr string, env ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), daemonArgs+"=serve",
 		"DATABASE_URL="+dbURL, "ZONKVMD_ADDR="+addr, "ZONKVMD_SECRET_KEY="+hex.EncodeToString(crashKey),
 		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = append(cmd.Env, env...)
+	logs := new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -83,7 +93,7 @@ func startDaemon(t *testing.T, dbURL, addr string) *exec.Cmd {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "daemon never became ready")
-	return cmd
+	return cmd, logs
 }
 
 func TestAJobCutOffByAKilledDaemonFinishesAfterARestartWithOneMachine(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zonkvm/zonkvmd/internal/clientip"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
 )
 
 // APIPath is the one endpoint of the API.
@@ -27,6 +28,7 @@ func Routes(api http.Handler, ready func(context.Context) error, proxies clienti
 	r.Use(middleware.RequestID, requestIDHeader, proxies.Middleware, recoverer(log))
 	r.Post(APIPath, api.ServeHTTP)
 	r.MethodNotAllowed(methodNotAllowed)
+	r.NotFound(notFound)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})
@@ -45,9 +47,11 @@ func Routes(api http.Handler, ready func(context.Context) error, proxies clienti
 
 func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Allow", http.MethodPost)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusMethodNotAllowed)
-	_, _ = w.Write([]byte(`{"code":0,"msg":"请求错误","data":{},"url":"","wait":3}`))
+	dispatch.WriteError(w, &dispatch.Error{Msg: dispatch.ErrBadRequest.Msg, Status: http.StatusMethodNotAllowed})
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	dispatch.WriteError(w, &dispatch.Error{Msg: dispatch.ErrBadRequest.Msg, Status: http.StatusNotFound})
 }
 
 func writeText(w http.ResponseWriter, status int, s string) {
@@ -66,7 +70,7 @@ func requestIDHeader(next http.Handler) http.Handler {
 }
 
 // recoverer turns a panic outside the API handler (which has its own) into
-// a 500 with the details logged.
+// a 500 envelope with the details logged.
 func recoverer(log *zap.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +80,7 @@ func recoverer(log *zap.Logger) func(http.Handler) http.Handler {
 						panic(p)
 					}
 					log.Error("panic", zap.String("request_id", middleware.GetReqID(r.Context())), zap.Any("panic", p), zap.Stack("stack"))
-					writeText(w, http.StatusInternalServerError, "internal error")
+					dispatch.WriteError(w, &dispatch.Error{Msg: dispatch.ErrBusy.Msg, Status: http.StatusInternalServerError})
 				}
 			}()
 			next.ServeHTTP(w, r)
