@@ -66,7 +66,7 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	}
 	var err error
 	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: handlers, Poll: cfg.JobPoll,
-		RescueAfter: cfg.JobRescueAfter}); err != nil {
+		RescueAfter: cfg.JobRescueAfter, Timeout: cfg.JobTimeout, Workers: cfg.JobWorkers}); err != nil {
 		return nil, err
 	}
 	a.Engine.Jobs = a.Jobs
@@ -79,6 +79,9 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 		Limits:  a.Limits,
 		Log:     log,
 		MaxBody: cfg.MaxBodyBytes,
+
+		MaxInFlight: cfg.MaxInFlight,
+		Timeout:     cfg.RequestTimeout,
 	}
 	a.Handler = httpserver.Routes(api, a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
 	return a, nil
@@ -191,7 +194,7 @@ func LoadBox(cfg config.Config) (*secret.Box, error) {
 // folder when it is unset. close releases the pool and stops the cluster.
 func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgres.DB, closeFn func(), err error) {
 	if cfg.DatabaseURL != "" {
-		db, err = postgres.Open(ctx, cfg.DatabaseURL)
+		db, err = postgres.OpenWith(ctx, cfg.DatabaseURL, poolOptions(cfg))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -206,7 +209,7 @@ func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgr
 	if err != nil {
 		return nil, nil, fmt.Errorf("private cluster: %w", err)
 	}
-	db, err = postgres.Open(ctx, cluster.URL())
+	db, err = postgres.OpenWith(ctx, cluster.URL(), poolOptions(cfg))
 	if err != nil {
 		_ = cluster.Stop(context.WithoutCancel(ctx))
 		return nil, nil, err
@@ -217,4 +220,10 @@ func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgr
 			log.Error("stop private cluster", zap.Error(err))
 		}
 	}, nil
+}
+
+// poolOptions sizes the pool for the API and the job workers together and
+// bounds every statement (config.Config's DBMaxConns, StatementTimeout).
+func poolOptions(cfg config.Config) postgres.Options {
+	return postgres.Options{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.StatementTimeout}
 }

@@ -105,24 +105,32 @@ type Config struct {
 	Handlers map[string]Handler // by business; nil for an insert-only client
 	Workers  int                // concurrent jobs (default 10)
 	Poll     time.Duration      // how often to look for jobs besides notifications (default 1s)
+	// Timeout bounds one attempt (default 1 minute): its context ends then.
+	Timeout time.Duration
 	// RescueAfter is how long a job may stay running before it is taken
-	// for dead (its daemon was killed) and run again (default 10 minutes).
-	// One attempt may run for at most half of it (and 5 minutes).
+	// for dead (its daemon was killed) and run again (default Timeout plus
+	// 30 seconds); it must exceed Timeout, so a live attempt is never run
+	// twice. River's leader rescues with its own setting.
 	RescueAfter time.Duration
 }
 
-// New returns a client on db. It works jobs only after Start.
+// New returns a client on db. It works jobs only after Start. It returns
+// an error when RescueAfter does not exceed Timeout.
 func New(db *postgres.DB, log *zap.Logger, cfg Config) (*Client, error) {
-	rescue := cmpOr(cfg.RescueAfter, 10*time.Minute)
+	timeout := cmpOr(cfg.Timeout, time.Minute)
+	rescue := cmpOr(cfg.RescueAfter, timeout+30*time.Second)
+	if rescue <= timeout {
+		return nil, fmt.Errorf("jobs.New: the rescue window %s must exceed the attempt timeout %s", rescue, timeout)
+	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &worker{handlers: cfg.Handlers, log: log, timeout: min(5*time.Minute, rescue/2)})
+	river.AddWorker(workers, &worker{handlers: cfg.Handlers, log: log, timeout: timeout})
 	poll := cmpOr(cfg.Poll, time.Second)
 	rc := &river.Config{
 		Workers:              workers,
 		MaxAttempts:          MaxAttempts,
 		FetchPollInterval:    poll,
 		FetchCooldown:        min(poll, 50*time.Millisecond),
-		JobTimeout:           min(5*time.Minute, rescue/2),
+		JobTimeout:           timeout,
 		RescueStuckJobsAfter: rescue,
 	}
 	if cfg.Handlers != nil {
