@@ -43,11 +43,14 @@ type App struct {
 	Jobs    *jobs.Client
 	Table   *dispatch.Table
 	Limits  *auth.Limiter
+	Auth    *auth.Service
 	Handler http.Handler
 	Sweeper *lifecycle.Sweeper
 
 	stopSweeps context.CancelFunc
 	sweeps     chan struct{}
+	stopListen context.CancelFunc
+	listening  chan struct{}
 }
 
 // New wires the services over an open database. It sets the API's time
@@ -73,9 +76,10 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	a.Sweeper = &lifecycle.Sweeper{DB: db, Jobs: a.Jobs, Log: log}
 	a.Table = services.table()
 	a.Limits = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.LoginFailures, cfg.LoginWindow, nil)
+	a.Auth = &auth.Service{DB: db}
 	api := &dispatch.Handler{
 		Table:   a.Table,
-		Auth:    &auth.Service{DB: db},
+		Auth:    a.Auth,
 		Limits:  a.Limits,
 		Log:     log,
 		MaxBody: cfg.MaxBodyBytes,
@@ -87,11 +91,18 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	return a, nil
 }
 
-// Start starts the job workers and the periodic lifecycle sweep.
+// Start starts the job workers, the periodic lifecycle sweep and the
+// authentication cache's listener.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	listenCtx, stopListen := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopListen, a.listening = stopListen, make(chan struct{})
+	go func() {
+		defer close(a.listening)
+		a.Auth.Listen(listenCtx, a.Log)
+	}()
 	sweepCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopSweeps, a.sweeps = cancel, make(chan struct{})
 	go func() {
@@ -104,6 +115,10 @@ func (a *App) Start(ctx context.Context) error {
 // Stop ends the sweeps, waits for running jobs (until ctx ends) and stops
 // the workers.
 func (a *App) Stop(ctx context.Context) error {
+	if a.stopListen != nil {
+		a.stopListen()
+		<-a.listening
+	}
 	if a.stopSweeps != nil {
 		a.stopSweeps()
 		<-a.sweeps
