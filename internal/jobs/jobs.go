@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -132,6 +133,7 @@ func New(db *postgres.DB, log *zap.Logger, cfg Config) (*Client, error) {
 		FetchCooldown:        min(poll, 50*time.Millisecond),
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: rescue,
+		Logger:               newSlogLogger(log, slog.LevelWarn),
 	}
 	if cfg.Handlers != nil {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmpOr(cfg.Workers, 10)}}
