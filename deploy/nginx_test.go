@@ -81,8 +81,9 @@ func selfSigned(t *testing.T, dir string) *x509.CertPool {
 
 // startNginx runs nginx with deploy/nginx.conf's server block, pointed at
 // upstream and listening on a free port of 127.0.0.1, and returns the
-// https base URL and a client that trusts its certificate.
-func startNginx(t *testing.T, upstream string) (string, *http.Client) {
+// https base URL and a client that trusts its certificate. extra are pairs
+// of further replacements (old, new) in the server block.
+func startNginx(t *testing.T, upstream string, extra ...string) (string, *http.Client) {
 	bin := nginxBinary(t)
 	dir := t.TempDir()
 	require.NoError(t, os.Chmod(dir, 0o755)) // nginx's workers read the temp folders
@@ -103,6 +104,10 @@ func startNginx(t *testing.T, upstream string) (string, *http.Client) {
 	} {
 		require.Contains(t, site, old, "deploy/nginx.conf changed: update this test")
 		site = strings.ReplaceAll(site, old, repl)
+	}
+	for i := 0; i+1 < len(extra); i += 2 { // the test's own replacements
+		require.Contains(t, site, extra[i], "deploy/nginx.conf changed: update this test")
+		site = strings.ReplaceAll(site, extra[i], extra[i+1])
 	}
 	main := `daemon off;
 pid ` + filepath.Join(dir, "nginx.pid") + `;
@@ -203,4 +208,37 @@ func TestBehindNginxEveryAnswerIsTheEnvelope(t *testing.T) {
 		require.Equal(t, http.StatusBadGateway, r.Status)
 		r.Fails(t, "系统繁忙,请稍后再试")
 	})
+}
+
+// A daemon that accepts the connection but never answers: nginx gives up
+// after proxy_read_timeout (shortened here) and answers 504 with the
+// envelope.
+func TestBehindNginxASlowDaemonAnswersTheEnvelope(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	held := make(chan net.Conn, 16)
+	t.Cleanup(func() {
+		ln.Close()
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case held <- c: // held open, never answered
+			default:
+				c.Close()
+			}
+		}
+	}()
+	base, client := startNginx(t, ln.Addr().String(), "proxy_read_timeout 60s;", "proxy_read_timeout 1s;")
+	r := post(t, client, base, nil, []byte("appid=1&appkey=k&action=getzones"))
+	require.Equal(t, http.StatusGatewayTimeout, r.Status)
+	r.Fails(t, "系统繁忙,请稍后再试")
 }
