@@ -35,17 +35,18 @@ func TestJunkTextIsRefusedByNameBeforeTheAction(t *testing.T) {
 		return form(append([]string{"appid", "app", "appkey", "key", "action", "getzones"}, kv...)...)
 	}
 	for body, want := range map[string]string{
-		ok("order_id", "A\x00B"):                                   "参数错误: order_id 含有无效字符",
-		ok("name", "\xff\xfe"):                                     "参数错误: name 含有无效字符",
-		ok("name", "a\x1bb"):                                       "参数错误: name 含有无效字符",
-		ok("name", "a\u0085b"):                                     "参数错误: name 含有无效字符",
-		ok("client_order_id", strings.Repeat("x", 65)):             "参数错误: client_order_id 过长",
-		ok("remark", strings.Repeat("中", 342)):                     "参数错误: remark 过长",
-		ok("content[name]", "a\x00"):                               "参数错误: content.name 含有无效字符",
-		ok() + "&arr[]=ok&arr[]=%01":                               "参数错误: arr.1 含有无效字符",
-		ok("a\x00b", "1"):                                          "参数错误: 参数名 含有无效字符",
-		ok("name", "多行\r\n\t文字", "content", "{\n}"):                "success",
-		ok("content", "{\"x\":\""+strings.Repeat("y", 3000)+"\"}"): "success", // read only when asked for
+		ok("order_id", "A\x00B"):                                             "参数错误: order_id 含有无效字符",
+		ok("name", "\xff\xfe"):                                               "参数错误: name 含有无效字符",
+		ok("name", "a\x1bb"):                                                 "参数错误: name 含有无效字符",
+		ok("name", "a\u0085b"):                                               "参数错误: name 含有无效字符",
+		ok("client_order_id", strings.Repeat("x", 65)):                       "参数错误: client_order_id 过长",
+		ok("remark", strings.Repeat("中", 342)):                               "参数错误: remark 过长",
+		ok("content[name]", "a\x00"):                                         "参数错误: content.name 含有无效字符",
+		ok() + "&arr[]=ok&arr[]=%01":                                         "参数错误: arr.1 含有无效字符",
+		ok("a\x00b", "1"):                                                    "参数错误: 参数名 含有无效字符",
+		ok("name", "多行\r\n\t文字", "content", "{\n}"):                          "success",
+		ok("content", "{\"x\":\""+strings.Repeat("y", 3000)+"\"}"):           "success", // read only when asked for
+		ok("csr", "-----BEGIN CERTIFICATE-----\n"+strings.Repeat("A", 3000)): "success",
 	} {
 		a := serve(t, h, "application/x-www-form-urlencoded", body)
 		require.Equal(t, want, a.msg(), "%q", body)

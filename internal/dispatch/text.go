@@ -16,10 +16,14 @@ const maxText = 1024
 // order numbers, stored in unique indexes.
 var textLimits = map[string]int{"order_id": 64, "client_order_id": 64}
 
-// objectParams carry a nested object, possibly as JSON text: that text may be
-// as long as the body allows, and its members are checked when it is read
-// (Params.Object).
-var objectParams = map[string]bool{"content": true, "post": true, "proxyData": true}
+// longParams may be as long as the body allows: the nested objects given as
+// JSON text (content, post, proxyData: their members are checked when read,
+// Params.Object) and the web-hosting contents sent on to the panel, never
+// stored in an index: a file's text, an SSL key and certificate (PEM).
+var longParams = map[string]bool{
+	"content": true, "post": true, "proxyData": true,
+	"text": true, "key": true, "csr": true,
+}
 
 // errBadText is why a text is refused: NUL bytes, invalid UTF-8 and control
 // characters (tab and line breaks excepted) never reach PostgreSQL.
@@ -73,7 +77,7 @@ func (p Params) checkText() error {
 	sort.Strings(keys)
 	for _, k := range keys {
 		limit := maxText
-		if objectParams[k] {
+		if longParams[k] && p.prefix == "" {
 			limit = -1
 		} else if l, ok := textLimits[k]; ok {
 			limit = l
