@@ -64,7 +64,7 @@ type Config struct {
 	// shared by the API and the job workers.
 	DBMaxConns int
 	// StatementTimeout is ZONKVMD_DB_STATEMENT_TIMEOUT, PostgreSQL's
-	// statement_timeout on every connection of the pool.
+	// statement_timeout on every connection of the pool (0: none).
 	StatementTimeout time.Duration
 }
 
@@ -144,7 +144,11 @@ func FromEnv(getenv Getenv) (Config, error) {
 	c.JobWorkers = int(parseInt(get, "ZONKVMD_JOB_WORKERS", 8, 1, 1000, &errs))
 	c.MaxInFlight = int(parseInt(get, "ZONKVMD_MAX_IN_FLIGHT", 64, 1, 1_000_000, &errs))
 	c.RequestTimeout = parseDuration(get, "ZONKVMD_REQUEST_TIMEOUT", 5*time.Second, &errs)
-	c.StatementTimeout = parseDuration(get, "ZONKVMD_DB_STATEMENT_TIMEOUT", c.RequestTimeout, &errs)
+	if get("ZONKVMD_DB_STATEMENT_TIMEOUT", "") == "0" { // none, for a long one-off command
+		c.StatementTimeout = 0
+	} else {
+		c.StatementTimeout = parseDuration(get, "ZONKVMD_DB_STATEMENT_TIMEOUT", c.RequestTimeout, &errs)
+	}
 	minConns := int64(c.JobWorkers + jobConns + minAPIConns)
 	c.DBMaxConns = int(parseInt(get, "ZONKVMD_DB_MAX_CONNS", max(32, minConns), minConns, 10_000, &errs))
 	return c, errors.Join(errs...)

@@ -90,6 +90,10 @@ func TestFrontDoorAndJobDefaults(t *testing.T) {
 	c, err = FromEnv(env(map[string]string{"ZONKVMD_JOB_WORKERS": "40"}))
 	require.NoError(t, err)
 	require.Equal(t, 48, c.DBMaxConns, "the default pool grows with the workers")
+
+	c, err = FromEnv(env(map[string]string{"ZONKVMD_DB_STATEMENT_TIMEOUT": "0"}))
+	require.NoError(t, err)
+	require.Zero(t, c.StatementTimeout)
 }
 
 func TestThePoolMustLeaveTheAPIConnections(t *testing.T) {
