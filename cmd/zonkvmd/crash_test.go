@@ -59,12 +59,22 @@ func freePort(t *testing.T) string {
 // startDaemon runs `zonkvmd serve` as a child process.
 func startDaemon(t *testing.T, dbURL, addr string) *exec.Cmd {
 	t.Helper()
+	cmd, _ := startDaemonWith(t, dbURL, addr)
+	return cmd
+}
+
+// startDaemonWith is startDaemon with extra environment variables (later
+// ones win); it also returns the buffer the daemon's output goes to, to be
+// read once the daemon has exited.
+func startDaemonWith(t *testing.T, dbURL, addr string, env ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), daemonArgs+"=serve",
 		"DATABASE_URL="+dbURL, "ZONKVMD_ADDR="+addr, "ZONKVMD_SECRET_KEY="+hex.EncodeToString(crashKey),
-		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_TIMEOUT=10s", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...)
+	logs := new(bytes.Buffer)
+	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -83,7 +93,7 @@ func startDaemon(t *testing.T, dbURL, addr string) *exec.Cmd {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "daemon never became ready")
-	return cmd
+	return cmd, logs
 }
 
 func TestAJobCutOffByAKilledDaemonFinishesAfterARestartWithOneMachine(t *testing.T) {
@@ -135,6 +145,7 @@ func TestAJobCutOffByAKilledDaemonFinishesAfterARestartWithOneMachine(t *testing
 	}, 30*time.Second, 20*time.Millisecond, "the create never reached the provider")
 	require.NoError(t, first.Process.Kill()) // SIGKILL: no shutdown, the job row stays running
 	_, _ = first.Process.Wait()
+	killed := time.Now()
 	var state string
 	require.NoError(t, db.QueryRow(ctx, `SELECT state FROM river_job WHERE (args->>'order_id')::bigint = $1`, orderID).Scan(&state))
 	require.Equal(t, "running", state)
@@ -149,6 +160,9 @@ func TestAJobCutOffByAKilledDaemonFinishesAfterARestartWithOneMachine(t *testing
 		require.NoError(t, db.QueryRow(ctx, `SELECT order_status FROM server_orders WHERE id = $1`, orderID).Scan(&status))
 		return status == 1
 	}, 2*time.Minute, 200*time.Millisecond, "the order never became 正常 after the restart")
+	// The rescue window (20s), River's rescuer's round (30s) and the retry's
+	// backoff: the order is recovered within a minute of the kill.
+	require.Less(t, time.Since(killed), time.Minute, "recovered within the rescue window")
 	require.Equal(t, 1, fake.CloudCount(), "the retried create found the machine instead of making a second")
 
 	require.NoError(t, second.Process.Signal(syscall.SIGTERM))

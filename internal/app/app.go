@@ -42,11 +42,14 @@ type App struct {
 	Jobs    *jobs.Client
 	Table   *dispatch.Table
 	Limits  *auth.Limiter
+	Auth    *auth.Service
 	Handler http.Handler
 	Sweeper *lifecycle.Sweeper
 
 	stopSweeps context.CancelFunc
 	sweeps     chan struct{}
+	stopListen context.CancelFunc
+	listening  chan struct{}
 }
 
 // New wires the services over an open database. It sets the API's time
@@ -58,29 +61,40 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 	services := newServices(db, box, a.Engine)
 	var err error
 	if a.Jobs, err = jobs.New(db, log, jobs.Config{Handlers: services.jobs(), Work: true, Poll: cfg.JobPoll,
-		RescueAfter: cfg.JobRescueAfter}); err != nil {
+		RescueAfter: cfg.JobRescueAfter, Timeout: cfg.JobTimeout, Workers: cfg.JobWorkers}); err != nil {
 		return nil, err
 	}
 	a.Engine.Jobs = a.Jobs
 	a.Sweeper = &lifecycle.Sweeper{DB: db, Jobs: a.Jobs, Log: log}
 	a.Table = services.table()
 	a.Limits = auth.NewLimiter(cfg.RateLimit, cfg.RateBurst, cfg.LoginFailures, cfg.LoginWindow, nil)
+	a.Auth = &auth.Service{DB: db}
 	api := &dispatch.Handler{
 		Table:   a.Table,
-		Auth:    &auth.Service{DB: db},
+		Auth:    a.Auth,
 		Limits:  a.Limits,
 		Log:     log,
 		MaxBody: cfg.MaxBodyBytes,
+
+		MaxInFlight: cfg.MaxInFlight,
+		Timeout:     cfg.RequestTimeout,
 	}
 	a.Handler = httpserver.Routes(api, a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
 	return a, nil
 }
 
-// Start starts the job workers and the periodic lifecycle sweep.
+// Start starts the job workers, the periodic lifecycle sweep and the
+// authentication cache's listener.
 func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	listenCtx, stopListen := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopListen, a.listening = stopListen, make(chan struct{})
+	go func() {
+		defer close(a.listening)
+		a.Auth.Listen(listenCtx, a.Log)
+	}()
 	sweepCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopSweeps, a.sweeps = cancel, make(chan struct{})
 	go func() {
@@ -93,6 +107,10 @@ func (a *App) Start(ctx context.Context) error {
 // Stop ends the sweeps, waits for running jobs (until ctx ends) and stops
 // the workers.
 func (a *App) Stop(ctx context.Context) error {
+	if a.stopListen != nil {
+		a.stopListen()
+		<-a.listening
+	}
 	if a.stopSweeps != nil {
 		a.stopSweeps()
 		<-a.sweeps
@@ -176,7 +194,7 @@ func LoadBox(cfg config.Config) (*secret.Box, error) {
 // folder when it is unset. close releases the pool and stops the cluster.
 func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgres.DB, closeFn func(), err error) {
 	if cfg.DatabaseURL != "" {
-		db, err = postgres.Open(ctx, cfg.DatabaseURL)
+		db, err = postgres.OpenWith(ctx, cfg.DatabaseURL, poolOptions(cfg))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -191,7 +209,7 @@ func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgr
 	if err != nil {
 		return nil, nil, fmt.Errorf("private cluster: %w", err)
 	}
-	db, err = postgres.Open(ctx, cluster.URL())
+	db, err = postgres.OpenWith(ctx, cluster.URL(), poolOptions(cfg))
 	if err != nil {
 		_ = cluster.Stop(context.WithoutCancel(ctx))
 		return nil, nil, err
@@ -202,4 +220,10 @@ func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgr
 			log.Error("stop private cluster", zap.Error(err))
 		}
 	}, nil
+}
+
+// poolOptions sizes the pool for the API and the job workers together and
+// bounds every statement (config.Config's DBMaxConns, StatementTimeout).
+func poolOptions(cfg config.Config) postgres.Options {
+	return postgres.Options{MaxConns: cfg.DBMaxConns, StatementTimeout: cfg.StatementTimeout}
 }

@@ -19,9 +19,12 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-// Service authenticates API calls and manages resellers.
+// Service authenticates API calls and manages resellers. While Listen runs
+// it answers from memory, without a round trip to the database.
 type Service struct {
 	DB *postgres.DB
+
+	cache cache
 }
 
 // HashKey returns the stored form of an appkey. Keys are 190-bit random
@@ -40,27 +43,41 @@ var dummyHash = HashKey("zonkvmd-no-such-reseller")
 // outside the reseller's allow-list, and an error only when the database
 // cannot answer.
 func (s *Service) Authenticate(ctx context.Context, appid, appkey string, ip netip.Addr) (dispatch.Reseller, bool, error) {
-	var (
-		id                  int64
-		hash                []byte
-		enabled, apiEnabled bool
-		allow               []netip.Prefix
-	)
-	err := postgres.QueryRow(ctx, s.DB, `
-		SELECT id, key_hash, enabled, api_enabled, allow_ips
-		FROM resellers WHERE appid = $1`, appid).Scan(&id, &hash, &enabled, &apiEnabled, &allow)
-	if errors.Is(err, postgres.ErrNotFound) {
-		subtle.ConstantTimeCompare(dummyHash, HashKey(appkey))
+	cr, ok, gen := s.cache.get(appid)
+	if !ok {
+		var err error
+		cr, ok, err = s.read(ctx, appid)
+		if err != nil {
+			return dispatch.Reseller{}, false, err
+		}
+		if !ok {
+			subtle.ConstantTimeCompare(dummyHash, HashKey(appkey))
+			return dispatch.Reseller{}, false, nil
+		}
+		if cr.enabled && cr.apiEnabled { // a switched-off reseller is read afresh, so switching on is seen at once
+			s.cache.put(appid, cr, gen)
+		}
+	}
+	keyOK := subtle.ConstantTimeCompare(cr.hash, HashKey(appkey)) == 1
+	if !keyOK || !cr.enabled || !cr.apiEnabled || !allowed(cr.allow, ip) {
 		return dispatch.Reseller{}, false, nil
+	}
+	return dispatch.Reseller{ID: cr.id, AppID: appid}, true, nil
+}
+
+// read loads appid's credentials; ok is false when there is no such
+// reseller.
+func (s *Service) read(ctx context.Context, appid string) (cr credentials, ok bool, err error) {
+	err = postgres.QueryRow(ctx, s.DB, `
+		SELECT id, key_hash, enabled, api_enabled, allow_ips
+		FROM resellers WHERE appid = $1`, appid).Scan(&cr.id, &cr.hash, &cr.enabled, &cr.apiEnabled, &cr.allow)
+	if errors.Is(err, postgres.ErrNotFound) {
+		return credentials{}, false, nil
 	}
 	if err != nil {
-		return dispatch.Reseller{}, false, fmt.Errorf("auth.Authenticate: %w", err)
+		return credentials{}, false, fmt.Errorf("auth.Authenticate: %w", err)
 	}
-	keyOK := subtle.ConstantTimeCompare(hash, HashKey(appkey)) == 1
-	if !keyOK || !enabled || !apiEnabled || !allowed(allow, ip) {
-		return dispatch.Reseller{}, false, nil
-	}
-	return dispatch.Reseller{ID: id, AppID: appid}, true, nil
+	return cr, true, nil
 }
 
 // allowed reports whether ip is in the allow-list; an empty list allows all.

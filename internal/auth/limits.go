@@ -10,7 +10,8 @@ import (
 
 // Limiter implements dispatch.Limiter in memory: a token bucket per appid,
 // and a block on an IP address after too many failed logins within a window.
-// Each daemon keeps its own counts.
+// IPv6 addresses are counted per /64 (one customer's network: rotating
+// addresses inside it escapes nothing). Each daemon keeps its own counts.
 type Limiter struct {
 	rate        rate.Limit
 	burst       int
@@ -20,7 +21,7 @@ type Limiter struct {
 
 	mu       sync.Mutex
 	buckets  map[string]*rate.Limiter
-	failures map[netip.Addr]*failures
+	failures map[netip.Prefix]*failures
 	sweptAt  time.Time
 }
 
@@ -39,7 +40,7 @@ func NewLimiter(perSecond float64, burst, maxFailures int, window time.Duration,
 	}
 	return &Limiter{
 		rate: rate.Limit(perSecond), burst: burst, maxFailures: maxFailures, window: window, now: now,
-		buckets: map[string]*rate.Limiter{}, failures: map[netip.Addr]*failures{},
+		buckets: map[string]*rate.Limiter{}, failures: map[netip.Prefix]*failures{},
 	}
 }
 
@@ -55,11 +56,23 @@ func (l *Limiter) Allow(appid string) bool {
 	return b.AllowN(l.now(), 1)
 }
 
+// failureKey is what failures are counted under: the address itself for
+// IPv4, its /64 for IPv6.
+func failureKey(ip netip.Addr) netip.Prefix {
+	ip = ip.Unmap()
+	bits := ip.BitLen() // 0 for the invalid address: one key for all of them
+	if ip.Is6() {
+		bits = 64
+	}
+	p, _ := ip.Prefix(bits)
+	return p
+}
+
 // LoginBlocked reports whether ip is blocked for failing too often.
 func (l *Limiter) LoginBlocked(ip netip.Addr) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	f, ok := l.failures[ip]
+	f, ok := l.failures[failureKey(ip)]
 	return ok && l.now().Before(f.blockedUntil)
 }
 
@@ -70,10 +83,11 @@ func (l *Limiter) LoginFailed(ip netip.Addr) {
 	defer l.mu.Unlock()
 	now := l.now()
 	l.sweep(now)
-	f, ok := l.failures[ip]
+	key := failureKey(ip)
+	f, ok := l.failures[key]
 	if !ok || now.Sub(f.since) > l.window {
 		f = &failures{since: now}
-		l.failures[ip] = f
+		l.failures[key] = f
 	}
 	f.count++
 	if f.count >= l.maxFailures {
@@ -89,9 +103,9 @@ func (l *Limiter) sweep(now time.Time) {
 		return
 	}
 	l.sweptAt = now
-	for ip, f := range l.failures {
+	for key, f := range l.failures {
 		if now.Sub(f.since) > l.window && !now.Before(f.blockedUntil) {
-			delete(l.failures, ip)
+			delete(l.failures, key)
 		}
 	}
 }

@@ -70,3 +70,18 @@ func TestAllowListMatchesAddressesAndRanges(t *testing.T) {
 	_, err = ParseAllowList("10.0.0.0/33")
 	require.Error(t, err)
 }
+
+func TestIPv6FailuresAreCountedPerSlash64(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	l := NewLimiter(10, 10, 3, time.Minute, c.now)
+	l.LoginFailed(netip.MustParseAddr("2001:db8:1:2::1"))
+	l.LoginFailed(netip.MustParseAddr("2001:db8:1:2:aaaa::7"))
+	l.LoginFailed(netip.MustParseAddr("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+	require.True(t, l.LoginBlocked(netip.MustParseAddr("2001:db8:1:2::99")), "the whole /64 is blocked")
+	require.False(t, l.LoginBlocked(netip.MustParseAddr("2001:db8:1:3::1")), "the next /64 is not")
+	l.LoginFailed(netip.MustParseAddr("198.51.100.1"))
+	l.LoginFailed(netip.MustParseAddr("198.51.100.2"))
+	l.LoginFailed(netip.MustParseAddr("::ffff:198.51.100.3"))
+	require.False(t, l.LoginBlocked(netip.MustParseAddr("198.51.100.1")), "IPv4 addresses are counted one by one")
+}

@@ -25,6 +25,13 @@ func (r Resolver) trusted(a netip.Addr) bool {
 	return false
 }
 
+// TrustedPeer reports whether req comes straight from a trusted proxy, whose
+// headers (X-Forwarded-For, X-Request-Id) are believed.
+func (r Resolver) TrustedPeer(req *http.Request) bool {
+	peer := peerAddr(req.RemoteAddr)
+	return peer.IsValid() && r.trusted(peer)
+}
+
 // Of returns the client address of req. From a trusted peer it walks
 // X-Forwarded-For from the right, skipping trusted proxies, then falls back
 // to X-Real-IP; from any other peer it returns the peer itself.

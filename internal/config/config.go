@@ -48,9 +48,32 @@ type Config struct {
 	// SweepEvery is ZONKVMD_SWEEP_EVERY, how often the lifecycle sweep runs.
 	SweepEvery time.Duration
 	// JobRescueAfter is ZONKVMD_JOB_RESCUE_AFTER: a job running that long is
-	// taken for dead (its daemon was killed) and run again.
+	// taken for dead (its daemon was killed) and run again. Default: one
+	// JobTimeout plus 30 seconds.
 	JobRescueAfter time.Duration
+	// JobTimeout is ZONKVMD_JOB_TIMEOUT, the longest one job attempt runs.
+	JobTimeout time.Duration
+	// JobWorkers is ZONKVMD_JOB_WORKERS, how many jobs one daemon works at once.
+	JobWorkers int
+	// MaxInFlight is ZONKVMD_MAX_IN_FLIGHT, the API requests served at once;
+	// one more is answered 503 系统繁忙 at once.
+	MaxInFlight int
+	// RequestTimeout is ZONKVMD_REQUEST_TIMEOUT, every API request's deadline.
+	RequestTimeout time.Duration
+	// DBMaxConns is ZONKVMD_DB_MAX_CONNS, the size of the connection pool
+	// shared by the API and the job workers.
+	DBMaxConns int
+	// StatementTimeout is ZONKVMD_DB_STATEMENT_TIMEOUT, PostgreSQL's
+	// statement_timeout on every connection of the pool (0: none).
+	StatementTimeout time.Duration
 }
+
+// jobConns is what River holds besides one connection a worker: its
+// LISTEN connection, the leader's and the fetcher's.
+const jobConns = 4
+
+// minAPIConns is the fewest connections the job workers leave the API.
+const minAPIConns = 4
 
 // Getenv is os.Getenv's shape, so tests can pass a map.
 type Getenv func(string) string
@@ -113,7 +136,21 @@ func FromEnv(getenv Getenv) (Config, error) {
 	c.MaxBodyBytes = parseInt(get, "ZONKVMD_MAX_BODY_BYTES", 1<<20, 1024, 1<<30, &errs)
 	c.JobPoll = parseDuration(get, "ZONKVMD_JOB_POLL", time.Second, &errs)
 	c.SweepEvery = parseDuration(get, "ZONKVMD_SWEEP_EVERY", time.Minute, &errs)
-	c.JobRescueAfter = parseDuration(get, "ZONKVMD_JOB_RESCUE_AFTER", 10*time.Minute, &errs)
+	c.JobTimeout = parseDuration(get, "ZONKVMD_JOB_TIMEOUT", time.Minute, &errs)
+	c.JobRescueAfter = parseDuration(get, "ZONKVMD_JOB_RESCUE_AFTER", c.JobTimeout+30*time.Second, &errs)
+	if c.JobRescueAfter <= c.JobTimeout {
+		errs = append(errs, errors.New("ZONKVMD_JOB_RESCUE_AFTER: must be longer than ZONKVMD_JOB_TIMEOUT"))
+	}
+	c.JobWorkers = int(parseInt(get, "ZONKVMD_JOB_WORKERS", 8, 1, 1000, &errs))
+	c.MaxInFlight = int(parseInt(get, "ZONKVMD_MAX_IN_FLIGHT", 64, 1, 1_000_000, &errs))
+	c.RequestTimeout = parseDuration(get, "ZONKVMD_REQUEST_TIMEOUT", 5*time.Second, &errs)
+	if get("ZONKVMD_DB_STATEMENT_TIMEOUT", "") == "0" { // none, for a long one-off command
+		c.StatementTimeout = 0
+	} else {
+		c.StatementTimeout = parseDuration(get, "ZONKVMD_DB_STATEMENT_TIMEOUT", c.RequestTimeout, &errs)
+	}
+	minConns := int64(c.JobWorkers + jobConns + minAPIConns)
+	c.DBMaxConns = int(parseInt(get, "ZONKVMD_DB_MAX_CONNS", max(32, minConns), minConns, 10_000, &errs))
 	return c, errors.Join(errs...)
 }
 
@@ -211,6 +248,12 @@ func (c Config) Fields() []zap.Field {
 		zap.Duration("job_poll", c.JobPoll),
 		zap.Duration("sweep_every", c.SweepEvery),
 		zap.Duration("job_rescue_after", c.JobRescueAfter),
+		zap.Duration("job_timeout", c.JobTimeout),
+		zap.Int("job_workers", c.JobWorkers),
+		zap.Int("max_in_flight", c.MaxInFlight),
+		zap.Duration("request_timeout", c.RequestTimeout),
+		zap.Int("db_max_conns", c.DBMaxConns),
+		zap.Duration("db_statement_timeout", c.StatementTimeout),
 	}
 }
 

@@ -75,3 +75,30 @@ func toString(v any) string {
 	}
 	return ""
 }
+
+func TestFrontDoorAndJobDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, 64, c.MaxInFlight)
+	require.Equal(t, 5*time.Second, c.RequestTimeout)
+	require.Equal(t, c.RequestTimeout, c.StatementTimeout)
+	require.Equal(t, 8, c.JobWorkers)
+	require.Equal(t, 32, c.DBMaxConns)
+	require.Equal(t, time.Minute, c.JobTimeout)
+	require.Equal(t, 90*time.Second, c.JobRescueAfter, "recovery after a crash within about two minutes")
+
+	c, err = FromEnv(env(map[string]string{"ZONKVMD_JOB_WORKERS": "40"}))
+	require.NoError(t, err)
+	require.Equal(t, 48, c.DBMaxConns, "the default pool grows with the workers")
+
+	c, err = FromEnv(env(map[string]string{"ZONKVMD_DB_STATEMENT_TIMEOUT": "0"}))
+	require.NoError(t, err)
+	require.Zero(t, c.StatementTimeout)
+}
+
+func TestThePoolMustLeaveTheAPIConnections(t *testing.T) {
+	_, err := FromEnv(env(map[string]string{"ZONKVMD_JOB_WORKERS": "20", "ZONKVMD_DB_MAX_CONNS": "24"}))
+	require.ErrorContains(t, err, "ZONKVMD_DB_MAX_CONNS: must be an integer from 28")
+	_, err = FromEnv(env(map[string]string{"ZONKVMD_JOB_TIMEOUT": "5m", "ZONKVMD_JOB_RESCUE_AFTER": "2m"}))
+	require.ErrorContains(t, err, "ZONKVMD_JOB_RESCUE_AFTER: must be longer than ZONKVMD_JOB_TIMEOUT")
+}

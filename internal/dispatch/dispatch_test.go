@@ -36,7 +36,12 @@ func (noLimits) LoginFailed(netip.Addr)       {}
 func (noLimits) Allow(string) bool            { return true }
 
 func testHandler() *Handler {
-	t := NewTable([]Route{
+	return &Handler{Table: NewTable(testRoutes()), Auth: keyAuth{}, Limits: noLimits{}, Log: zap.NewNop(), MaxBody: 4096}
+}
+
+// testRoutes are the routes of testHandler's table.
+func testRoutes() []Route {
+	return []Route{
 		{Action: "getzones", Handler: func(ctx context.Context, r *Request) (any, error) {
 			return []map[string]any{{"name": "德阳电信", "url": "<a&b>"}}, nil
 		}},
@@ -56,8 +61,7 @@ func testHandler() *Handler {
 		{Action: "hosting_operate", SubParam: "operate"},
 		{Action: "hosting_operate", Sub: "hosting_stop", Handler: func(ctx context.Context, r *Request) (any, error) { return nil, nil }},
 		{Action: "hosting_operate", Sub: "hosting_start"},
-	})
-	return &Handler{Table: t, Auth: keyAuth{}, Limits: noLimits{}, Log: zap.NewNop(), MaxBody: 4096}
+	}
 }
 
 type answer struct {

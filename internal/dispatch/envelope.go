@@ -68,3 +68,9 @@ func mustEncode(v any) []byte {
 	}
 	return b
 }
+
+// WriteError writes e as the envelope (code 0) with e.Status, for answers
+// made outside Handler (the router's 404 and 405, a panic's 500).
+func WriteError(w http.ResponseWriter, e *Error) {
+	writeEnvelope(w, e.Status, failure(e))
+}

@@ -6,7 +6,7 @@ import (
 )
 
 // Error is an answer for the reseller: code 0 with Msg. Status is the HTTP
-// status (200 for every API outcome except throttling).
+// status (200 for every API outcome except throttling and overload).
 type Error struct {
 	Msg    string
 	Status int
@@ -25,6 +25,7 @@ var (
 	ErrNotOpen          = msg("暂未开放")
 	ErrBusy             = msg("系统繁忙,请稍后再试")
 	ErrTooFrequent      = &Error{Msg: "请求过于频繁", Status: http.StatusTooManyRequests}
+	ErrOverloaded       = &Error{Msg: "系统繁忙,请稍后再试", Status: http.StatusServiceUnavailable} // too many requests in flight
 	ErrBodyTooLarge     = msg("请求体过大")
 	ErrLineNotFound     = msg("该线路节点不存在或已下架")
 	ErrNoBalance        = msg("余额不足")

@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -140,30 +139,20 @@ func (p Params) Object(key string) (Params, error) {
 		if strings.TrimSpace(v) == "" {
 			return child, nil
 		}
-		m, err := decodeObject([]byte(v))
+		m, err := decodeJSONObject(strings.NewReader(v))
+		if e := limitErr(err); e != nil {
+			return Params{}, ParamError(p.name(key), strings.TrimPrefix(e.Msg, "参数错误: body "))
+		}
 		if err != nil {
 			return Params{}, ParamError(p.name(key), "不是有效的JSON对象")
 		}
 		child.m = m
+		if err := child.checkText(); err != nil {
+			return Params{}, err
+		}
 		return child, nil
 	}
 	return Params{}, ParamError(p.name(key), "不是有效的JSON对象")
-}
-
-func decodeObject(b []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
-	}
-	if m == nil {
-		return nil, errors.New("not an object")
-	}
-	if dec.More() {
-		return nil, errors.New("trailing data")
-	}
-	return m, nil
 }
 
 // GUID returns key with everything up to and including its last "_"
@@ -191,8 +180,8 @@ func (p Params) OrderID() (int64, error) {
 	return n, nil
 }
 
-// maxBracketDepth bounds a[b][c]... nesting.
-const maxBracketDepth = 6
+// maxBracketDepth bounds a[b][c]... nesting, as maxDepth bounds JSON.
+const maxBracketDepth = maxDepth
 
 // maxMultipartMemory is what multipart parsing keeps in memory of a
 // request's file parts; the rest of an (already size-limited) upload
@@ -226,12 +215,15 @@ func parseBody(r *http.Request) (Params, *multipart.Form, error) {
 		p, err := fromForm(r.MultipartForm.Value)
 		return p, r.MultipartForm, err
 	case "application/json":
-		var body bytes.Buffer
-		if _, err := body.ReadFrom(r.Body); err != nil {
-			return Params{}, nil, bodyError(err)
-		}
-		m, err := decodeObject(body.Bytes())
+		m, err := decodeJSONObject(r.Body)
 		if err != nil {
+			if e := limitErr(err); e != nil {
+				return Params{}, nil, e
+			}
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return Params{}, nil, ErrBodyTooLarge
+			}
 			return Params{}, nil, ParamError("body", "不是有效的JSON对象")
 		}
 		return Params{m: m}, nil, nil
@@ -250,6 +242,12 @@ func bodyError(err error) error {
 // fromForm turns form values into Params. A repeated plain field keeps its
 // last value (as PHP does); bracket fields build nested objects and lists.
 func fromForm(form url.Values) (Params, error) {
+	n := 0
+	for _, vals := range form {
+		if n += len(vals); n > maxParams {
+			return Params{}, errTooManyParams
+		}
+	}
 	m := make(map[string]any, len(form))
 	for key, vals := range form {
 		if len(vals) == 0 {
@@ -312,6 +310,9 @@ func setPath(m map[string]any, base string, path []string, v string) error {
 		list, _ := m[base].([]any)
 		if _, isMap := m[base].(map[string]any); isMap {
 			return conflict
+		}
+		if len(list) == maxList {
+			return errListTooLong
 		}
 		m[base] = append(list, v)
 		return nil

@@ -5,6 +5,8 @@ package httpserver
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zonkvm/zonkvmd/internal/clientip"
+	"github.com/zonkvm/zonkvmd/internal/dispatch"
 )
 
 // APIPath is the one endpoint of the API.
@@ -24,18 +27,19 @@ const APIPath = "/api/same/index"
 // GET /healthz (the process is up) and GET /readyz (ready returns nil).
 func Routes(api http.Handler, ready func(context.Context) error, proxies clientip.Resolver, log *zap.Logger) http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID, requestIDHeader, proxies.Middleware, recoverer(log))
+	r.Use(requestID(proxies), proxies.Middleware, recoverer(log))
 	r.Post(APIPath, api.ServeHTTP)
 	r.MethodNotAllowed(methodNotAllowed)
+	r.NotFound(notFound)
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok")
 	})
 	r.Get("/readyz", func(w http.ResponseWriter, req *http.Request) {
 		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
 		defer cancel()
-		if err := ready(ctx); err != nil {
-			log.Warn("not ready", zap.Error(err))
-			writeText(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
+		if err := ready(ctx); err != nil { // the details (hosts, users) only in the log
+			log.Warn("not ready", zap.String("request_id", middleware.GetReqID(req.Context())), zap.Error(err))
+			writeText(w, http.StatusServiceUnavailable, "database unavailable")
 			return
 		}
 		writeText(w, http.StatusOK, "ready")
@@ -45,9 +49,11 @@ func Routes(api http.Handler, ready func(context.Context) error, proxies clienti
 
 func methodNotAllowed(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Allow", http.MethodPost)
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusMethodNotAllowed)
-	_, _ = w.Write([]byte(`{"code":0,"msg":"请求错误","data":{},"url":"","wait":3}`))
+	dispatch.WriteError(w, &dispatch.Error{Msg: dispatch.ErrBadRequest.Msg, Status: http.StatusMethodNotAllowed})
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	dispatch.WriteError(w, &dispatch.Error{Msg: dispatch.ErrBadRequest.Msg, Status: http.StatusNotFound})
 }
 
 func writeText(w http.ResponseWriter, status int, s string) {
@@ -56,17 +62,46 @@ func writeText(w http.ResponseWriter, status int, s string) {
 	_, _ = w.Write([]byte(s + "\n"))
 }
 
-// requestIDHeader echoes the request id to the caller, so a reseller can
-// quote it to support.
-func requestIDHeader(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Request-Id", middleware.GetReqID(r.Context()))
-		next.ServeHTTP(w, r)
-	})
+// requestID gives each request its id: the X-Request-Id of a trusted proxy
+// (nginx's $request_id) when it is a plain token of at most 64 characters,
+// else a new random one, so a caller cannot mix its lines into another
+// request's. The id is echoed to the caller, who can quote it to support.
+func requestID(proxies clientip.Resolver) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get("X-Request-Id")
+			if !proxies.TrustedPeer(r) || !plainToken(id) {
+				id = newRequestID()
+			}
+			w.Header().Set("X-Request-Id", id)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), middleware.RequestIDKey, id)))
+		})
+	}
+}
+
+// plainToken reports whether s is 1 to 64 letters, digits, '-', '_' or '.'.
+func plainToken(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns 32 random hex digits, the shape of nginx's ids.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // recoverer turns a panic outside the API handler (which has its own) into
-// a 500 with the details logged.
+// a 500 envelope with the details logged.
 func recoverer(log *zap.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +111,7 @@ func recoverer(log *zap.Logger) func(http.Handler) http.Handler {
 						panic(p)
 					}
 					log.Error("panic", zap.String("request_id", middleware.GetReqID(r.Context())), zap.Any("panic", p), zap.Stack("stack"))
-					writeText(w, http.StatusInternalServerError, "internal error")
+					dispatch.WriteError(w, &dispatch.Error{Msg: dispatch.ErrBusy.Msg, Status: http.StatusInternalServerError})
 				}
 			}()
 			next.ServeHTTP(w, r)

@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -269,16 +270,23 @@ type Config struct {
 	Work     bool          // work jobs (after Start); false for an insert-only client
 	Workers  int           // concurrent jobs (default 10)
 	Poll     time.Duration // how often to look for jobs besides notifications (default 1s)
+	// Timeout bounds one attempt (default 1 minute): its context ends then.
+	Timeout time.Duration
 	// RescueAfter is how long a job may stay running before it is taken
-	// for dead (its daemon was killed) and run again (default 10 minutes).
-	// One attempt may run for at most half of it (and 5 minutes).
+	// for dead (its daemon was killed) and run again (default Timeout plus
+	// 30 seconds); it must exceed Timeout, so a live attempt is never run
+	// twice. River's leader rescues with its own setting.
 	RescueAfter time.Duration
 }
 
-// New returns a client on db. It works jobs only after Start.
+// New returns a client on db. It works jobs only after Start. It returns
+// an error when RescueAfter does not exceed Timeout.
 func New(db *postgres.DB, log *zap.Logger, cfg Config) (*Client, error) {
-	rescue := cmpOr(cfg.RescueAfter, 10*time.Minute)
-	timeout := min(5*time.Minute, rescue/2)
+	timeout := cmpOr(cfg.Timeout, time.Minute)
+	rescue := cmpOr(cfg.RescueAfter, timeout+30*time.Second)
+	if rescue <= timeout {
+		return nil, fmt.Errorf("jobs.New: the rescue window %s must exceed the attempt timeout %s", rescue, timeout)
+	}
 	c := &Client{}
 	workers := river.NewWorkers()
 	for _, k := range cfg.Handlers.kinds() {
@@ -292,6 +300,7 @@ func New(db *postgres.DB, log *zap.Logger, cfg Config) (*Client, error) {
 		FetchCooldown:        min(poll, 50*time.Millisecond),
 		JobTimeout:           timeout,
 		RescueStuckJobsAfter: rescue,
+		Logger:               newSlogLogger(log, slog.LevelWarn),
 	}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cmpOr(cfg.Workers, 10)}}

@@ -29,15 +29,37 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// Open connects a pool to url and checks that the server answers. It returns
-// an error naming the problem (never the password) when the URL is malformed
-// or the server cannot be reached.
+// Options size and bound a pool; zero values keep pgx's defaults (a pool of
+// max(4, CPUs), no statement timeout).
+type Options struct {
+	// MaxConns is the pool's size.
+	MaxConns int
+	// StatementTimeout is PostgreSQL's statement_timeout on every
+	// connection: a statement running longer is cancelled by the server.
+	StatementTimeout time.Duration
+}
+
+// Open connects a pool to url with pgx's defaults; see OpenWith.
 func Open(ctx context.Context, url string) (*DB, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith connects a pool to url and checks that the server answers. It
+// returns an error naming the problem (never the password) when the URL is
+// malformed or the server cannot be reached. Waiting for a free connection
+// of the pool is bounded by the caller's context.
+func OpenWith(ctx context.Context, url string, o Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres.Open: parse DATABASE_URL: %w", errors.New(redactParseError(err)))
 	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "zonkvmd"
+	if o.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
+	}
+	if o.MaxConns > 0 {
+		cfg.MaxConns = int32(o.MaxConns)
+	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
