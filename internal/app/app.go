@@ -197,11 +197,10 @@ func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgr
 		}
 		return db, db.Close, nil
 	}
-	dir, err := filepath.Abs(filepath.Join(cfg.VarDir, "postgres"))
+	dir, err := privateClusterDir(cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	log.Info("DATABASE_URL is unset: starting the private PostgreSQL cluster", zap.String("dir", dir))
 	cluster, err := postgres.StartCluster(ctx, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("private cluster: %w", err)
