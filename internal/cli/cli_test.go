@@ -36,11 +36,27 @@ func zonkvmd(t *testing.T, dbURL string, args ...string) (code int, stdout, stde
 
 func zonkvmdCtx(ctx context.Context, t *testing.T, dbURL string, out io.Writer, args ...string) (int, string, string) {
 	t.Helper()
+	return zonkvmdWith(ctx, t, dbURL, nil, out, args...)
+}
+
+// zonkvmdEnv runs one command with extra (or, "" for unset) variables.
+func zonkvmdEnv(t *testing.T, dbURL string, extra map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	return zonkvmdWith(context.Background(), t, dbURL, extra, nil, args...)
+}
+
+func zonkvmdWith(ctx context.Context, t *testing.T, dbURL string, extra map[string]string, out io.Writer, args ...string) (int, string, string) {
+	t.Helper()
 	env := map[string]string{
 		"DATABASE_URL":       dbURL,
 		"ZONKVMD_SECRET_KEY": testKey,
 		"ZONKVMD_LOG_LEVEL":  "error",
 		"ZONKVMD_ADDR":       "127.0.0.1:0",
+		"ZONKVMD_ADMIN_ADDR": "127.0.0.1:0",
+		"USER":               "tester",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	var so, se bytes.Buffer
 	var w io.Writer = &so
