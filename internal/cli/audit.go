@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/zonkvm/zonkvmd/internal/app"
@@ -59,19 +60,10 @@ func (e *env) audit(ctx context.Context, q postgres.Querier, command, target str
 	return nil
 }
 
-// asActor names e's actor on the ledger entries tx writes.
-func (e *env) asActor(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `SELECT set_config('zonkvmd.actor', $1, true)`, e.actor)
-	return err
-}
-
-// changeTx runs fn in one transaction that names e's actor on its ledger
-// entries and records command on target in the audit trail.
+// changeTx runs fn in one transaction that records command on target in
+// the audit trail.
 func (e *env) changeTx(db *postgres.DB, command, target string, detail any, fn func(tx pgx.Tx) error) error {
 	return postgres.Tx(e.ctx, db, func(tx pgx.Tx) error {
-		if err := e.asActor(e.ctx, tx); err != nil {
-			return err
-		}
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -79,7 +71,13 @@ func (e *env) changeTx(db *postgres.DB, command, target string, detail any, fn f
 	})
 }
 
-// openDB opens the database of an operator's command and checks its schema.
+// actorParam is the setting that names the actor of the ledger entries a
+// session writes (the ledger_entries.actor column's default).
+const actorParam = "zonkvmd.actor"
+
+// openDB opens the database of an operator's command and checks its
+// schema. Every session of the pool names e's actor, so each ledger entry
+// the command writes, through whichever business's code, names it too.
 func openDB(e *env) (*postgres.DB, func(), error) {
 	db, closeDB, err := app.OpenExistingDB(e.ctx, e.cfg, e.log)
 	if err != nil {
@@ -89,7 +87,15 @@ func openDB(e *env) (*postgres.DB, func(), error) {
 		closeDB()
 		return nil, nil, err
 	}
-	return db, closeDB, nil
+	cfg := db.Config()
+	cfg.ConnConfig.RuntimeParams[actorParam] = e.actor
+	acting, err := pgxpool.NewWithConfig(e.ctx, cfg)
+	if err != nil {
+		closeDB()
+		return nil, nil, fmt.Errorf("open the database as %s: %w", e.actor, err)
+	}
+	db.Close() // the cluster, if any, stays up until closeDB
+	return acting, func() { acting.Close(); closeDB() }, nil
 }
 
 func (r *runner) auditCmd() *cobra.Command {

@@ -203,9 +203,6 @@ func resellerCreate(e *env, db *postgres.DB, in resellerArgs) error {
 	var c auth.Created
 	detail := map[string]any{"name": in.name, "balance": in.balance, "credit": in.credit, "allow_ips": in.allowParsed}
 	err := postgres.Tx(e.ctx, db, func(tx pgx.Tx) error {
-		if err := e.asActor(e.ctx, tx); err != nil {
-			return err
-		}
 		var err error
 		if c, err = auth.CreateTx(e.ctx, tx, in.name, in.allowParsed); err != nil {
 			return err
