@@ -160,9 +160,9 @@ func orderList(e *env, f orderFilter) error {
 // orderView is what order show prints.
 type orderView struct {
 	orderRow
-	Order   map[string]any `json:"order"` // every column; sealed values (…_enc) left out
-	Jobs    []jobRow       `json:"jobs"`
-	Ledger  []ledgerLine   `json:"ledger"`
+	Order  map[string]any `json:"order"` // every column; sealed values (…_enc) left out
+	Jobs   []jobRow       `json:"jobs"`
+	Ledger []ledgerLine   `json:"ledger"`
 }
 
 func orderShow(e *env, business string, id int64) error {
