@@ -62,7 +62,7 @@ func startDaemon(t *testing.T, dbURL, addr string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), daemonArgs+"=serve",
 		"DATABASE_URL="+dbURL, "ZONKVMD_ADDR="+addr, "ZONKVMD_SECRET_KEY="+hex.EncodeToString(crashKey),
-		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn")
+		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn", "ZONKVMD_ADMIN_ADDR=127.0.0.1:0")
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())

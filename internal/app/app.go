@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/zonkvm/zonkvmd/internal/admin"
 	"github.com/zonkvm/zonkvmd/internal/apitype"
 	"github.com/zonkvm/zonkvmd/internal/auth"
 	"github.com/zonkvm/zonkvmd/internal/catalog"
@@ -45,6 +46,7 @@ type App struct {
 	Limits  *auth.Limiter
 	Handler http.Handler
 	Sweeper *lifecycle.Sweeper
+	Metrics *admin.Metrics // the admin listener's (admin.go)
 
 	stopSweeps context.CancelFunc
 	sweeps     chan struct{}
@@ -80,7 +82,7 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 		Log:     log,
 		MaxBody: cfg.MaxBodyBytes,
 	}
-	a.Handler = httpserver.Routes(api, a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
+	a.Handler = httpserver.Routes(a.instrument(api), a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
 	return a, nil
 }
 

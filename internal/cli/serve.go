@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/zonkvm/zonkvmd/examples"
+	"github.com/zonkvm/zonkvmd/internal/admin"
 	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/auth"
 	"github.com/zonkvm/zonkvmd/internal/billing"
@@ -84,6 +85,22 @@ func serve(e *env, demo, migrate bool) error {
 			e.log.Error("stop workers", zap.Error(err))
 		}
 	}()
+	adm, err := a.StartAdmin(e.ctx)
+	if err != nil {
+		return err
+	}
+	if adm != nil {
+		defer func() { // with the API, before the workers
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), shutdownGrace)
+			defer cancel()
+			if err := adm.Shutdown(ctx); err != nil {
+				e.log.Error("stop admin listener", zap.Error(err))
+			}
+		}()
+		if demo {
+			fmt.Fprintf(e.stdout, "zonkvmd demo: metrics at http://%s/metrics, jobs at http://%s%s\n", adm.Addr(), adm.Addr(), admin.JobsPath)
+		}
+	}
 	return run(e, srv)
 }
 

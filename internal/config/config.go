@@ -21,6 +21,9 @@ type Config struct {
 	DatabaseURL string
 	// Addr is ZONKVMD_ADDR, the listen address.
 	Addr string
+	// AdminAddr is ZONKVMD_ADMIN_ADDR, the admin listener's address
+	// (/metrics, /jobs/); "off" disables it. Never the API's address.
+	AdminAddr string
 	// Location is ZONKVMD_TZ, the zone of the API's datetimes.
 	Location *time.Location
 	// SecretKey is ZONKVMD_SECRET_KEY (64 hex digits); empty uses VarDir/secret.key.
@@ -114,6 +117,14 @@ func FromEnv(getenv Getenv) (Config, error) {
 	c.JobPoll = parseDuration(get, "ZONKVMD_JOB_POLL", time.Second, &errs)
 	c.SweepEvery = parseDuration(get, "ZONKVMD_SWEEP_EVERY", time.Minute, &errs)
 	c.JobRescueAfter = parseDuration(get, "ZONKVMD_JOB_RESCUE_AFTER", 10*time.Minute, &errs)
+	c.AdminAddr = get("ZONKVMD_ADMIN_ADDR", "127.0.0.1:8081")
+	if c.AdminAddr != "off" {
+		if _, port, err := splitHostPort(c.AdminAddr); err != nil {
+			errs = append(errs, fmt.Errorf("ZONKVMD_ADMIN_ADDR: %w (or off)", err))
+		} else if c.AdminAddr == c.Addr && port != 0 {
+			errs = append(errs, errors.New("ZONKVMD_ADMIN_ADDR: must not be ZONKVMD_ADDR"))
+		}
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -198,6 +209,7 @@ func (c Config) Fields() []zap.Field {
 	return []zap.Field{
 		zap.String("database_url", db),
 		zap.String("addr", c.Addr),
+		zap.String("admin_addr", c.AdminAddr),
 		zap.String("tz", c.Location.String()),
 		zap.String("secret_key", key),
 		zap.Strings("trusted_proxies", proxies),

@@ -63,6 +63,9 @@ type Handler struct {
 	Limits  Limiter
 	Log     *zap.Logger
 	MaxBody int64 // bytes
+	// Observe, when set, is told each request's action, envelope code and
+	// duration (the admin listener's metrics).
+	Observe func(action string, code int, took time.Duration)
 }
 
 // outcome is what the access log says of one request.
@@ -91,6 +94,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		zap.String("msg", out.msg),
 		zap.Duration("duration", time.Since(start)),
 	)
+	if h.Observe != nil {
+		h.Observe(out.action, out.code, time.Since(start))
+	}
 }
 
 func (h *Handler) serve(r *http.Request, reqID string, ip netip.Addr, out *outcome) (int, Envelope) {
