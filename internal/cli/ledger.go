@@ -123,7 +123,7 @@ func (r *runner) sweepCmd() *cobra.Command {
 	var dryRun bool
 	c := &cobra.Command{
 		Use:   `sweep [--at "YYYY-MM-DD HH:MM:SS"] [--dry-run]`,
-		Short: "Run the lifecycle once: suspend, renew and recycle what is due",
+		Short: "Run the lifecycle once: auto-renew, expire and recycle what is due",
 		Args:  exactArgs(0),
 		RunE:  r.run(func(e *env, _ []string) error { return sweep(e, atFlag, dryRun) }),
 	}
