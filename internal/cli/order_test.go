@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
@@ -206,4 +207,43 @@ func TestOrderAndJobBadInputChangesNothing(t *testing.T) {
 		require.Empty(t, out, c.args)
 	}
 	require.Equal(t, before, snapshot(), "nothing changed")
+}
+
+func TestSuspensionRunsThroughTheBusinessJobs(t *testing.T) {
+	url := freshDatabase(t)
+	code, _, errOut := zonkvmd(t, url, "migrate")
+	require.Equal(t, 0, code, errOut)
+	db, err := postgres.Open(context.Background(), url)
+	require.NoError(t, err)
+	t.Cleanup(db.Close)
+	s := apitest.NewShop(t, apitest.OnDatabase(db), apitest.WithWorkers())
+	r := s.NewReseller(t, "1000")
+	var c apitest.Created
+	s.Post(t, r.Form("create_order", "obj_type", "create_server", "order_id", "SUS-1",
+		"line_guid", "1696808021765605", "system_guid", "1659170726623836",
+		"content", `{"cpu":4,"ram":8,"bandwidth":20,"harddisksValues":"40,80","defense":5,"ip_num":1}`)).Into(t, &c)
+	id := strconv.FormatInt(c.IDs[0], 10)
+	state := func() string {
+		var st string
+		require.NoError(t, db.QueryRow(context.Background(), `SELECT order_status || '/' || run_status FROM server_orders WHERE id = $1`, c.IDs[0]).Scan(&st))
+		return st
+	}
+	require.Eventually(t, func() bool { return state() == "1/1" }, 30*time.Second, 50*time.Millisecond, "provisioned")
+
+	code, _, errOut = zonkvmd(t, url, "order", "suspend", "server", id, "--note", "unpaid invoice 12")
+	require.Equal(t, 0, code, errOut)
+	require.Eventually(t, func() bool {
+		return s.Count(t, `SELECT count(*) FROM river_job WHERE args->>'op' = 'lock' AND state = 'completed'`) == 1
+	}, 30*time.Second, 50*time.Millisecond, "the lock job runs")
+	require.Equal(t, "1/-2", state())
+	var got struct{ RunStatus int }
+	s.Post(t, r.Form("getserver", "guid", id)).Into(t, &got)
+	require.Equal(t, -2, got.RunStatus, "the reseller sees it locked")
+
+	code, _, errOut = zonkvmd(t, url, "order", "unsuspend", "server", id)
+	require.Equal(t, 0, code, errOut)
+	require.Eventually(t, func() bool { return state() == "1/1" }, 30*time.Second, 50*time.Millisecond, "unlocked")
+	code, out, _ := zonkvmd(t, url, "order", "show", "server", id)
+	require.Equal(t, 0, code)
+	require.Contains(t, out, `"status_reason":""`)
 }

@@ -150,8 +150,10 @@ func setUpDemo(e *env, db *postgres.DB, box *secret.Box, addr string) error {
 		if creds, err = auth.CreateTx(e.ctx, tx, demoReseller, nil); err != nil {
 			return err
 		}
-		_, err = billing.Topup(e.ctx, tx, creds.ID, decimal.NewFromInt(10000), "demo balance")
-		return err
+		if _, err = billing.Topup(e.ctx, tx, creds.ID, decimal.NewFromInt(10000), "demo balance"); err != nil {
+			return err
+		}
+		return e.audit(e.ctx, tx, "serve --demo", creds.AppID, map[string]string{"balance": "10000.00"})
 	})
 	if err != nil {
 		return fmt.Errorf("demo reseller: %w", err)
