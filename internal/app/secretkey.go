@@ -33,7 +33,17 @@ func OpenBox(ctx context.Context, cfg config.Config, db *postgres.DB) (*secret.B
 		return nil, err
 	}
 	fp := secret.Fingerprint(key)
-	if stored == "" { // the first key wins; a racing command's is compared below
+	box, err := secret.New(key)
+	if err != nil {
+		return nil, err
+	}
+	if stored == "" {
+		// A database from before fingerprints: the key must open what is
+		// sealed already before it is recorded as the database's.
+		if err := opensSealed(ctx, db, box); err != nil {
+			return nil, fmt.Errorf("%w: %s (fingerprint %s) %v; refusing to run", ErrWrongKey, source, fp, err)
+		}
+		// The first key wins; a racing command's is compared below.
 		err = db.QueryRow(ctx, `
 			INSERT INTO secret_key (fingerprint) VALUES ($1)
 			ON CONFLICT (only_row) DO UPDATE SET only_row = secret_key.only_row
@@ -46,7 +56,28 @@ func OpenBox(ctx context.Context, cfg config.Config, db *postgres.DB) (*secret.B
 		return nil, fmt.Errorf("%w: %s has fingerprint %s, but this database's secrets are sealed with the key of fingerprint %s; refusing to run",
 			ErrWrongKey, source, fp, stored)
 	}
-	return secret.New(key)
+	return box, nil
+}
+
+// opensSealed checks that box opens a provider object sealed in the
+// database, when there is one.
+func opensSealed(ctx context.Context, db *postgres.DB, box *secret.Box) error {
+	var sealed []byte
+	err := db.QueryRow(ctx, `
+		SELECT provider_config FROM (
+			SELECT provider_config FROM server_lines UNION ALL SELECT provider_config FROM lease_lines
+			UNION ALL SELECT provider_config FROM idc_lines UNION ALL SELECT provider_config FROM hosting_lines) s
+		WHERE provider_config IS NOT NULL LIMIT 1`).Scan(&sealed)
+	if postgres.NoRows(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read a sealed value: %w", err)
+	}
+	if _, err := box.Open(sealed); err != nil {
+		return errors.New("does not open the provider secrets already sealed in this database")
+	}
+	return nil
 }
 
 // configuredKey reads the configured key and names its source. With a

@@ -20,13 +20,16 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
-var testKey = hex.EncodeToString(bytes.Repeat([]byte{7}, 32))
+// testKey is the key of apitest's daemons, so that the commands open what
+// a test daemon sealed.
+var testKey = hex.EncodeToString(apitest.TestKey)
 
 // zonkvmd runs one command in-process against dbURL.
 func zonkvmd(t *testing.T, dbURL string, args ...string) (code int, stdout, stderr string) {

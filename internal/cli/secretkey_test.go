@@ -72,3 +72,31 @@ func TestWithoutDatabaseURLACommandNeedsAnExistingCluster(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, entries, "nothing was created in the var folder")
 }
+
+// TestAnOldDatabaseRecordsOnlyAKeyThatOpensItsSecrets: a database sealed
+// before fingerprints existed takes the first key that opens its secrets,
+// never another one.
+func TestAnOldDatabaseRecordsOnlyAKeyThatOpensItsSecrets(t *testing.T) {
+	url, db, _ := migratedShop(t) // its catalogue is sealed with testKey, no fingerprint yet
+	ctx := context.Background()
+	require.Equal(t, 0, count(t, db, `SELECT count(*) FROM secret_key`))
+	other := hex.EncodeToString(bytes.Repeat([]byte{9}, 32))
+	code, out, errOut := zonkvmdEnv(t, url, map[string]string{"ZONKVMD_SECRET_KEY": other}, "catalog", "export")
+	require.Equal(t, 1, code, errOut)
+	require.Empty(t, out)
+	require.Contains(t, errOut, "does not open the provider secrets")
+	require.Equal(t, 1, strings.Count(errOut, "\n"), errOut)
+	require.Equal(t, 0, count(t, db, `SELECT count(*) FROM secret_key`), "the wrong key is not recorded")
+
+	code, _, errOut = zonkvmd(t, url, "catalog", "export")
+	require.Equal(t, 0, code, errOut)
+	var fp string
+	require.NoError(t, db.QueryRow(ctx, `SELECT fingerprint FROM secret_key`).Scan(&fp))
+	require.Contains(t, errOutOf(t, url, other), fp, "the right key is recorded")
+}
+
+func errOutOf(t *testing.T, url, key string) string {
+	t.Helper()
+	_, _, errOut := zonkvmdEnv(t, url, map[string]string{"ZONKVMD_SECRET_KEY": key}, "catalog", "export")
+	return errOut
+}
