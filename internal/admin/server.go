@@ -31,6 +31,7 @@ type Server struct {
 	stop   context.CancelFunc
 	done   chan struct{}
 	errc   chan error
+	// Metric is what the listener serves at /metrics.
 	Metric *Metrics
 }
 
