@@ -27,10 +27,10 @@ const VerifyEvery = 5 * time.Minute
 
 // Server is a running admin listener.
 type Server struct {
-	srv    *httpserver.Server
-	stop   context.CancelFunc
-	done   chan struct{}
-	errc   chan error
+	srv  *httpserver.Server
+	stop context.CancelFunc
+	done chan struct{}
+	errc chan error
 	// Metric is what the listener serves at /metrics.
 	Metric *Metrics
 }
