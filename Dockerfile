@@ -5,7 +5,12 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/zonkvmd ./cmd/zonkvmd
+# docker build --build-arg VERSION=v1.2.3 --build-arg COMMIT=$(git rev-parse HEAD) .
+ARG VERSION=""
+ARG COMMIT=""
+RUN CGO_ENABLED=0 go build -trimpath \
+  -ldflags="-s -w -X github.com/zonkvm/zonkvmd/internal/cli.Version=${VERSION} -X github.com/zonkvm/zonkvmd/internal/cli.Commit=${COMMIT}" \
+  -o /out/zonkvmd ./cmd/zonkvmd
 
 # Run: distroless static, as a non-root user. Production sets DATABASE_URL
 # (compose does), so the image needs no PostgreSQL binaries.
@@ -18,6 +23,6 @@ ENV ZONKVMD_ADDR=0.0.0.0:8080 \
     ZONKVMD_VAR_DIR=/srv/zonkvmd/var
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["/usr/local/bin/zonkvmd", "healthcheck"]
+  CMD ["/usr/local/bin/zonkvmd", "healthcheck", "--ready"]
 ENTRYPOINT ["/usr/local/bin/zonkvmd"]
 CMD ["serve"]

@@ -71,7 +71,7 @@ func startDaemonWith(t *testing.T, dbURL, addr string, env ...string) (*exec.Cmd
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), daemonArgs+"=serve",
 		"DATABASE_URL="+dbURL, "ZONKVMD_ADDR="+addr, "ZONKVMD_SECRET_KEY="+hex.EncodeToString(crashKey),
-		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_TIMEOUT=10s", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn")
+		"ZONKVMD_JOB_POLL=100ms", "ZONKVMD_JOB_TIMEOUT=10s", "ZONKVMD_JOB_RESCUE_AFTER=20s", "ZONKVMD_LOG_LEVEL=warn", "ZONKVMD_ADMIN_ADDR=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
 	logs := new(bytes.Buffer)
 	cmd.Stdout, cmd.Stderr = logs, logs

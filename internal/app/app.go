@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/zonkvm/zonkvmd/internal/admin"
 	"github.com/zonkvm/zonkvmd/internal/apitype"
 	"github.com/zonkvm/zonkvmd/internal/auth"
 	"github.com/zonkvm/zonkvmd/internal/clientip"
@@ -45,6 +46,7 @@ type App struct {
 	Auth    *auth.Service
 	Handler http.Handler
 	Sweeper *lifecycle.Sweeper
+	Metrics *admin.Metrics // the admin listener's (admin.go)
 
 	stopSweeps context.CancelFunc
 	sweeps     chan struct{}
@@ -79,7 +81,7 @@ func New(cfg config.Config, log *zap.Logger, db *postgres.DB, box *secret.Box) (
 		MaxInFlight: cfg.MaxInFlight,
 		Timeout:     cfg.RequestTimeout,
 	}
-	a.Handler = httpserver.Routes(api, a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
+	a.Handler = httpserver.Routes(a.instrument(api), a.Ready, clientip.Resolver{Trusted: cfg.TrustedProxies}, log)
 	return a, nil
 }
 
@@ -200,11 +202,10 @@ func OpenDB(ctx context.Context, cfg config.Config, log *zap.Logger) (db *postgr
 		}
 		return db, db.Close, nil
 	}
-	dir, err := filepath.Abs(filepath.Join(cfg.VarDir, "postgres"))
+	dir, err := privateClusterDir(cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	log.Info("DATABASE_URL is unset: starting the private PostgreSQL cluster", zap.String("dir", dir))
 	cluster, err := postgres.StartCluster(ctx, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("private cluster: %w", err)

@@ -7,28 +7,26 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/catalog"
-	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-func cmdCatalog(e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: zonkvmd catalog import FILE | catalog export [FILE]")
+func (r *runner) catalogCmd() *cobra.Command {
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: `Upsert the catalogue from FILE ("-": stdin); see docs/catalogue.md`,
+		Args:  exactArgs(1),
+		RunE:  r.run(func(e *env, args []string) error { return catalogImport(e, args[0]) }),
 	}
-	switch args[0] {
-	case "import":
-		if err := want(args[1:], 1, "catalog import FILE"); err != nil {
-			return err
-		}
-		return catalogImport(e, args[1])
-	case "export":
-		if len(args) > 2 {
-			return usagef("usage: zonkvmd catalog export [FILE]")
-		}
-		return catalogExport(e, args[1:])
+	exp := &cobra.Command{
+		Use:   "export [FILE]",
+		Short: "Write the catalogue in the import format (default: stdout)",
+		Args:  nArgs(0, 1),
+		RunE:  r.run(catalogExport),
 	}
-	return usagef("unknown catalog command %q", args[0])
+	return group("catalog", "Import and export the catalogue", "import FILE | catalog export [FILE]", imp, exp)
 }
 
 func catalogImport(e *env, path string) error {
@@ -42,15 +40,12 @@ func catalogImport(e *env, path string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
-	db, closeDB, err := app.OpenDB(e.ctx, e.cfg, e.log)
+	db, closeDB, err := openDB(e)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := postgres.CheckSchema(e.ctx, db); err != nil {
-		return err
-	}
-	box, err := app.LoadBox(e.cfg)
+	box, err := app.OpenBox(e.ctx, e.cfg, db)
 	if err != nil {
 		return err
 	}
@@ -62,17 +57,20 @@ func catalogImport(e *env, path string) error {
 		}
 		return err
 	}
+	if err := e.audit(e.ctx, db, "catalog import", path, map[string]string{"report": report.String()}); err != nil {
+		return err
+	}
 	fmt.Fprintln(e.stdout, report.String())
 	return nil
 }
 
 func catalogExport(e *env, args []string) error {
-	db, closeDB, err := app.OpenDB(e.ctx, e.cfg, e.log)
+	db, closeDB, err := openDB(e)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	box, err := app.LoadBox(e.cfg)
+	box, err := app.OpenBox(e.ctx, e.cfg, db)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,7 @@
-// Package cli is zonkvmd's command tree (operator.md): serve, migrate,
-// catalog, reseller, ledger, sweep and task. Main
-// takes its arguments, streams and environment as parameters, so tests run
-// the real commands in-process.
+// Package cli is zonkvmd's command tree (operator.md), built with cobra:
+// serve, migrate, catalog, reseller, ledger, sweep, task, order, job, audit,
+// healthcheck and version. Main takes its arguments, streams and
+// environment as parameters, so tests run the real commands in-process.
 package cli
 
 import (
@@ -10,35 +10,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
 	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/config"
 )
-
-const usage = `usage: zonkvmd COMMAND [ARGS]
-
-  serve [--demo] [--migrate]        run the API (and the background workers)
-  migrate [up|down N|version]       manage the database schema
-  catalog import FILE               upsert the catalogue from FILE ("-": stdin)
-  catalog export [FILE]             write the catalogue in the same format
-  reseller create --name N [--balance X] [--credit X] [--allow-ip CIDR,...]
-  reseller list | show APPID | disable APPID | enable APPID
-  reseller rotate-key APPID         print a new appkey once
-  reseller topup APPID AMOUNT [--note TEXT]
-  reseller credit APPID AMOUNT      set the credit limit
-  reseller api APPID on|off         switch the reseller's API access
-  reseller allow-ip APPID [CIDR,...] replace the IP allow-list (none: any address)
-  healthcheck                       exit 0 when the daemon at ZONKVMD_ADDR answers /healthz
-  ledger show APPID [--limit N]     the newest ledger entries, one JSON line each
-  ledger verify                     check every invariant of the ledger (exit 1 if any fails)
-  sweep [--at "YYYY-MM-DD HH:MM:SS"] [--dry-run]   run the lifecycle once
-  task list [--all] | task done ID [--ip ...] | task fail ID --note TEXT   operator tasks
-
-Configuration comes from the environment; see README.md.
-`
 
 // usageError is bad input on the command line: exit status 2.
 type usageError struct{ msg string }
@@ -54,117 +35,235 @@ type env struct {
 	stderr io.Writer
 	cfg    config.Config
 	log    *zap.Logger
+	getenv config.Getenv
+	actor  string // who runs the command: --actor, or the OS user
 }
 
-type command func(e *env, args []string) error
-
-var commands = map[string]command{
-	"serve":       cmdServe,
-	"migrate":     cmdMigrate,
-	"catalog":     cmdCatalog,
-	"reseller":    cmdReseller,
-	"healthcheck": cmdHealthcheck,
-	"ledger":      cmdLedger,
-	"sweep":       cmdSweep,
-	"task":        cmdTask,
+// runner holds one run of Main: its streams, its environment and, once a
+// command's configuration is loaded, its env.
+type runner struct {
+	ctx            context.Context
+	stdout, stderr io.Writer
+	getenv         config.Getenv
+	actor          string
+	e              *env
 }
 
-// Main runs one command and returns the process exit status: 0 success,
-// 1 failure, 2 bad usage. Every failure prints one line "zonkvmd: ..." on
-// stderr (an import lists its problems after that line).
+// noConfig marks the commands that run without the configuration.
+const noConfig = "zonkvmd/no-config"
+
+// Main runs one command and returns the process exit status: 0 success
+// (and --help anywhere), 1 failure, 2 bad usage. Every failure prints one
+// line "zonkvmd ...: ..." on stderr (an import lists its problems after it).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv config.Getenv) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, usage)
-		if len(args) == 0 {
-			return 2
-		}
+	r := &runner{ctx: ctx, stdout: stdout, stderr: stderr, getenv: getenv}
+	root := r.root()
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if len(args) == 0 {
+		_ = root.Usage()
+		return 2
+	}
+	root.SetArgs(negativesAsArgs(root, args))
+	cmd, err := root.ExecuteC()
+	if r.e != nil {
+		_ = r.e.log.Sync()
+	}
+	if err == nil {
 		return 0
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "zonkvmd: unknown command %q (see zonkvmd help)\n", args[0])
+	name := "zonkvmd"
+	if cmd != nil && cmd != root {
+		name += " " + strings.Fields(strings.TrimPrefix(cmd.CommandPath(), root.Name()+" "))[0]
+	}
+	fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) || errors.Is(err, pflag.ErrHelp) {
 		return 2
 	}
-	cfg, err := config.FromEnv(getenv)
+	return 1
+}
+
+// root builds the command tree.
+func (r *runner) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "zonkvmd",
+		Short: "The Zonkvm reseller API daemon and its operator's tool",
+		Long: "zonkvmd serves the Zonkvm reseller API (POST /api/same/index) and manages its\n" +
+			"schema, catalogue, resellers, orders and jobs. Configuration comes from the\n" +
+			"environment (DATABASE_URL, ZONKVMD_*); see README.md. Every command prints JSON\n" +
+			"lines; times are in ZONKVMD_TZ; exit status 0 ok, 1 failed, 2 bad usage.",
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Annotations:       map[string]string{noConfig: "yes"},
+		Args:              cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usagef("unknown command %q (see zonkvmd help)", args[0])
+		},
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return r.load(cmd) },
+	}
+	root.PersistentFlags().StringVar(&r.actor, "actor", "", "who to record in the audit trail (default: the OS user)")
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(r.serveCmd(), r.migrateCmd(), r.catalogCmd(), r.resellerCmd(),
+		r.healthcheckCmd(), r.ledgerCmd(), r.sweepCmd(), r.taskCmd(), r.versionCmd(),
+		r.orderCmd(), r.jobCmd(), r.auditCmd())
+	return root
+}
+
+// load reads the configuration and builds the logger for cmd.
+func (r *runner) load(cmd *cobra.Command) error {
+	if cmd.Annotations[noConfig] != "" {
+		return nil
+	}
+	cfg, err := config.FromEnv(r.getenv)
 	if err != nil {
-		fmt.Fprintf(stderr, "zonkvmd: configuration: %s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
-		return 2
+		return usagef("configuration: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	log, err := app.NewLogger(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "zonkvmd: logger: %v\n", err)
-		return 1
+		return fmt.Errorf("logger: %w", err)
 	}
-	defer func() { _ = log.Sync() }()
-	e := &env{ctx: ctx, stdout: stdout, stderr: stderr, cfg: cfg, log: log}
-	if err := cmd(e, args[1:]); err != nil {
-		fmt.Fprintf(stderr, "zonkvmd %s: %v\n", args[0], err)
-		var ue usageError
-		if errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
-			return 2
-		}
-		return 1
-	}
-	return 0
+	r.e = &env{ctx: r.ctx, stdout: r.stdout, stderr: r.stderr, cfg: cfg, log: log,
+		getenv: r.getenv, actor: actorOf(r.actor, r.getenv)}
+	return nil
 }
 
-// parse parses args with fs, allowing flags after positional arguments
-// ("topup APPID 100 --note x"). It returns the positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var flags, pos []string
+// run adapts a command body to cobra: it hands it the loaded env.
+func (r *runner) run(fn func(e *env, args []string) error) func(*cobra.Command, []string) error {
+	return func(_ *cobra.Command, args []string) error { return fn(r.e, args) }
+}
+
+// group is a command whose subcommands do the work; alone, or with an
+// unknown subcommand, it is a usage error.
+func group(use, short, forms string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("usage: zonkvmd %s %s", cmd.Name(), forms)
+			}
+			return usagef("unknown %s command %q", cmd.Name(), args[0])
+		},
+	}
+	c.AddCommand(subs...)
+	return c
+}
+
+// form is a command's usage line for error messages: "zonkvmd task done ID ...".
+func form(cmd *cobra.Command) string {
+	use := cmd.Use
+	if i := strings.IndexByte(use, ' '); i >= 0 {
+		return cmd.CommandPath() + use[i:]
+	}
+	return cmd.CommandPath()
+}
+
+// nArgs accepts from min to max arguments (max < 0: any number).
+func nArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min || (max >= 0 && len(args) > max) {
+			return usagef("usage: %s", form(cmd))
+		}
+		return nil
+	}
+}
+
+func exactArgs(n int) cobra.PositionalArgs { return nArgs(n, n) }
+
+// flagError makes a flag error a usage error; a flag that a sibling
+// command takes is named as one this command does not take.
+func flagError(cmd *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) && cmd.HasParent() {
+		name := ne.GetSpecifiedName()
+		for _, sib := range cmd.Parent().Commands() {
+			if name != "" && sib != cmd && sib.Flags().Lookup(name) != nil {
+				return usagef("%s does not take --%s (usage: %s)",
+					strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" "), name, form(cmd))
+			}
+		}
+	}
+	return usagef("%v", err)
+}
+
+// negativesAsArgs moves the arguments behind a "--" when one of them is a
+// negative number ("topup APPID -150.00"), so the flag parser takes it as
+// an argument; the command names and flags stay in front, the arguments
+// keep their order.
+func negativesAsArgs(root *cobra.Command, args []string) []string {
+	cmd := root
+	var head, flags, pos []string
+	negative := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" {
+		switch {
+		case a == "--":
 			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" || isNumber(a) {
+			i = len(args)
+		case isNumber(a):
+			negative = negative || strings.HasPrefix(a, "-")
 			pos = append(pos, a)
-			continue
+		case strings.HasPrefix(a, "-") && a != "-":
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if f := lookupFlag(cmd, name); f != nil && !strings.Contains(name, "=") &&
+				f.NoOptDefVal == "" && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			if sub := child(cmd, a); sub != nil && len(pos) == 0 {
+				cmd = sub
+				head = append(head, a)
+			} else {
+				pos = append(pos, a)
+			}
 		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		f := fs.Lookup(name)
-		if f == nil {
-			return nil, usagef("unknown flag %s", a)
-		}
-		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
-			continue
-		}
-		if i+1 >= len(args) {
-			return nil, usagef("flag %s needs a value", a)
-		}
-		i++
-		flags = append(flags, args[i])
 	}
-	if err := fs.Parse(flags); err != nil {
-		return nil, usagef("%v", err)
+	if !negative {
+		return args
 	}
-	return pos, nil
+	out := append(append(head, flags...), "--")
+	return append(out, pos...)
 }
 
-// isNumber lets negative amounts ("-10.00") through as positional arguments.
-func isNumber(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	if s == "" {
-		return false
+func lookupFlag(cmd *cobra.Command, name string) *pflag.Flag {
+	if f := cmd.Flags().Lookup(name); f != nil {
+		return f
 	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && r != '.' {
-			return false
-		}
-	}
-	return true
+	return cmd.InheritedFlags().Lookup(name)
 }
 
-// want checks the number of positional arguments.
-func want(pos []string, n int, form string) error {
-	if len(pos) != n {
-		return usagef("usage: zonkvmd %s", form)
+func child(cmd *cobra.Command, name string) *cobra.Command {
+	for _, c := range cmd.Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return c
+		}
 	}
 	return nil
+}
+
+// isNumber reports whether s is a plain decimal number, maybe negative.
+func isNumber(s string) bool {
+	return plainDecimal.MatchString(s)
+}
+
+// actorOf is who the audit trail names: the --actor flag, else the OS user
+// (under sudo, the user who ran sudo).
+func actorOf(flagValue string, getenv config.Getenv) string {
+	if a := strings.TrimSpace(flagValue); a != "" {
+		return a
+	}
+	for _, k := range []string{"SUDO_USER", "USER", "LOGNAME"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
+	}
+	if v := os.Getenv("USER"); v != "" {
+		return v
+	}
+	return fmt.Sprintf("uid:%d", os.Getuid())
 }

@@ -20,13 +20,16 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
-var testKey = hex.EncodeToString(bytes.Repeat([]byte{7}, 32))
+// testKey is the key of apitest's daemons, so that the commands open what
+// a test daemon sealed.
+var testKey = hex.EncodeToString(apitest.TestKey)
 
 // zonkvmd runs one command in-process against dbURL.
 func zonkvmd(t *testing.T, dbURL string, args ...string) (code int, stdout, stderr string) {
@@ -36,11 +39,27 @@ func zonkvmd(t *testing.T, dbURL string, args ...string) (code int, stdout, stde
 
 func zonkvmdCtx(ctx context.Context, t *testing.T, dbURL string, out io.Writer, args ...string) (int, string, string) {
 	t.Helper()
+	return zonkvmdWith(ctx, t, dbURL, nil, out, args...)
+}
+
+// zonkvmdEnv runs one command with extra (or, "" for unset) variables.
+func zonkvmdEnv(t *testing.T, dbURL string, extra map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	return zonkvmdWith(context.Background(), t, dbURL, extra, nil, args...)
+}
+
+func zonkvmdWith(ctx context.Context, t *testing.T, dbURL string, extra map[string]string, out io.Writer, args ...string) (int, string, string) {
+	t.Helper()
 	env := map[string]string{
 		"DATABASE_URL":       dbURL,
 		"ZONKVMD_SECRET_KEY": testKey,
 		"ZONKVMD_LOG_LEVEL":  "error",
 		"ZONKVMD_ADDR":       "127.0.0.1:0",
+		"ZONKVMD_ADMIN_ADDR": "127.0.0.1:0",
+		"USER":               "tester",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	var so, se bytes.Buffer
 	var w io.Writer = &so

@@ -18,7 +18,7 @@ import (
 
 // migratedShop is a daemon without workers, on the real clock, over a
 // database of its own that zonkvmd migrate made, holding the example
-// catalogue (sealed with apitest's key, not this package's testKey). It
+// catalogue (sealed with apitest's key, which is testKey). It
 // returns the database's URL for zonkvmd's commands, the database and the
 // daemon.
 func migratedShop(t *testing.T) (string, *postgres.DB, *apitest.Env) {

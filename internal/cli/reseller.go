@@ -3,14 +3,17 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
 
-	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/auth"
 	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
@@ -22,102 +25,76 @@ type resellerView struct {
 	billing.Account
 }
 
-func cmdReseller(e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: zonkvmd reseller create|list|show|disable|enable|rotate-key|topup|credit|api|allow-ip ...")
+// resellerArgs are a reseller command's flags and checked arguments.
+type resellerArgs struct {
+	appid, name, note         string
+	balanceS, creditS, allowS string
+	amount                    decimal.Decimal
+	balance, credit           *decimal.Decimal
+	on                        bool
+	allowParsed               []netip.Prefix
+}
+
+func (r *runner) resellerCmd() *cobra.Command {
+	in := &resellerArgs{}
+	sub := func(use, short string, args cobra.PositionalArgs) *cobra.Command {
+		name := strings.Fields(use)[0]
+		return &cobra.Command{Use: use, Short: short, Args: args,
+			RunE: r.run(func(e *env, pos []string) error { return resellerRun(e, name, pos, in) })}
 	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("reseller "+sub, flag.ContinueOnError)
-	name := fs.String("name", "", "reseller name")
-	balance := fs.String("balance", "", "opening balance")
-	credit := fs.String("credit", "", "credit limit")
-	allowIP := fs.String("allow-ip", "", "CIDR,... allowed to call the API (none: any)")
-	note := fs.String("note", "", "ledger note")
-	pos, err := parse(fs, rest)
-	if err != nil {
+	create := sub("create --name N [--balance X] [--credit X] [--allow-ip CIDR,...]", "Create a reseller and print its appid and appkey once", exactArgs(0))
+	create.Flags().StringVar(&in.name, "name", "", "reseller name")
+	create.Flags().StringVar(&in.balanceS, "balance", "", "opening balance")
+	create.Flags().StringVar(&in.creditS, "credit", "", "credit limit")
+	create.Flags().StringVar(&in.allowS, "allow-ip", "", "CIDR,... allowed to call the API (none: any)")
+	topup := sub("topup APPID AMOUNT [--note TEXT]", "Add AMOUNT (negative: an adjustment) to the balance", exactArgs(2))
+	topup.Flags().StringVar(&in.note, "note", "", "ledger note")
+	credit := sub("credit APPID AMOUNT [--note TEXT]", "Set the credit limit", exactArgs(2))
+	credit.Flags().StringVar(&in.note, "note", "", "ledger note")
+	return group("reseller", "Manage resellers, their keys and their money",
+		"create|list|show|disable|enable|rotate-key|topup|credit|api|allow-ip ...",
+		create, sub("list", "Every reseller with its money, one JSON line each", exactArgs(0)),
+		sub("show APPID", "One reseller with its money", exactArgs(1)),
+		sub("disable APPID", "Refuse the reseller's API calls", exactArgs(1)),
+		sub("enable APPID", "Accept the reseller's API calls again", exactArgs(1)),
+		sub("rotate-key APPID", "Print a new appkey once; the old one stops working", exactArgs(1)),
+		topup, credit,
+		sub("api APPID on|off", "Switch the reseller's API access", exactArgs(2)),
+		sub("allow-ip APPID [CIDR,...]", "Replace the IP allow-list (none: any address)", nArgs(1, 2)))
+}
+
+// resellerRun checks every argument, then opens the database and runs sub.
+func resellerRun(e *env, sub string, pos []string, in *resellerArgs) error {
+	if err := in.parse(sub, pos); err != nil {
 		return err
 	}
-	forms := map[string]struct {
-		n    int
-		form string
-	}{
-		"create": {0, "reseller create --name N [--balance X] [--credit X] [--allow-ip CIDR,...]"},
-		"list":   {0, "reseller list"}, "show": {1, "reseller show APPID"},
-		"disable": {1, "reseller disable APPID"}, "enable": {1, "reseller enable APPID"},
-		"rotate-key": {1, "reseller rotate-key APPID"},
-		"topup":      {2, "reseller topup APPID AMOUNT [--note TEXT]"},
-		"credit":     {2, "reseller credit APPID AMOUNT"},
-		"api":        {2, "reseller api APPID on|off"},
-	}
-	if sub == "allow-ip" {
-		if len(pos) < 1 || len(pos) > 2 {
-			return usagef("usage: zonkvmd reseller allow-ip APPID [CIDR,...]")
-		}
-	} else if f, ok := forms[sub]; !ok {
-		return usagef("unknown reseller command %q", sub)
-	} else if err := want(pos, f.n, f.form); err != nil {
-		return err
-	}
-	// Validate every argument before touching the database.
-	in, err := parseResellerArgs(sub, pos, *name, *balance, *credit, *allowIP)
-	if err != nil {
-		return err
-	}
-	in.note = *note
-	db, closeDB, err := app.OpenDB(e.ctx, e.cfg, e.log)
+	db, closeDB, err := openDB(e)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := postgres.CheckSchema(e.ctx, db); err != nil {
-		return err
-	}
-	return runReseller(e, db, sub, in)
+	return runReseller(e, db, sub, *in)
 }
 
-// resellerArgs are a reseller command's checked arguments.
-type resellerArgs struct {
-	appid, name, note string
-	amount            decimal.Decimal
-	balance, credit   *decimal.Decimal
-	on                bool
-	allowParsed       []netip.Prefix
-}
+// plainDecimal is the only form of an amount: "1000", "1000.5", "-20.00".
+var plainDecimal = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 func parseAmount(what, s string) (decimal.Decimal, error) {
 	d, err := decimal.NewFromString(s)
-	if err != nil || !d.Equal(d.Truncate(2)) {
-		return decimal.Decimal{}, usagef("%s %q: must be a number with at most two decimals", what, s)
+	if !plainDecimal.MatchString(s) || err != nil || !d.Equal(d.Truncate(2)) {
+		return decimal.Decimal{}, usagef("%s %q: must be a plain number (1000, 1000.5, -20.00) with at most two decimals", what, s)
 	}
 	return d, nil
 }
 
-func parseResellerArgs(sub string, pos []string, name, balance, credit, allowIP string) (resellerArgs, error) {
-	var in resellerArgs
+func (in *resellerArgs) parse(sub string, pos []string) error {
 	var err error
 	if len(pos) > 0 {
 		in.appid = pos[0]
 	}
 	switch sub {
 	case "create":
-		if in.name = name; name == "" {
-			return in, usagef("reseller create needs --name")
-		}
-		if balance != "" {
-			d, err := parseAmount("--balance", balance)
-			if err != nil || d.IsNegative() {
-				return in, usagef("--balance %q: must be a non-negative amount with at most two decimals", balance)
-			}
-			in.balance = &d
-		}
-		if credit != "" {
-			d, err := parseAmount("--credit", credit)
-			if err != nil || d.IsNegative() {
-				return in, usagef("--credit %q: must be a non-negative amount with at most two decimals", credit)
-			}
-			in.credit = &d
-		}
-		in.allowParsed, err = auth.ParseAllowList(allowIP)
+		err = in.parseCreate()
 	case "allow-ip":
 		list := ""
 		if len(pos) == 2 {
@@ -146,11 +123,34 @@ func parseResellerArgs(sub string, pos []string, name, balance, credit, allowIP 
 			err = usagef("%v", err)
 		}
 	}
-	return in, err
+	return err
+}
+
+func (in *resellerArgs) parseCreate() error {
+	if in.name == "" {
+		return usagef("reseller create needs --name")
+	}
+	for _, f := range []struct {
+		flag string
+		s    string
+		dst  **decimal.Decimal
+	}{{"--balance", in.balanceS, &in.balance}, {"--credit", in.creditS, &in.credit}} {
+		if f.s == "" {
+			continue
+		}
+		d, err := parseAmount(f.flag, f.s)
+		if err != nil || d.IsNegative() {
+			return usagef("%s %q: must be a non-negative plain number with at most two decimals", f.flag, f.s)
+		}
+		*f.dst = &d
+	}
+	var err error
+	in.allowParsed, err = auth.ParseAllowList(in.allowS)
+	return err
 }
 
 func runReseller(e *env, db *postgres.DB, sub string, in resellerArgs) error {
-	ctx := e.ctx
+	ctx, cmd := e.ctx, "reseller "+sub
 	switch sub {
 	case "create":
 		return resellerCreate(e, db, in)
@@ -172,13 +172,23 @@ func runReseller(e *env, db *postgres.DB, sub string, in resellerArgs) error {
 		}
 		return printView(e, db, r)
 	case "disable", "enable":
-		return done(e, in.appid, auth.SetEnabled(ctx, db, in.appid, sub == "enable"))
+		return done(e, in.appid, e.changeTx(db, cmd, in.appid, nil, func(tx pgx.Tx) error {
+			return auth.SetEnabled(ctx, tx, in.appid, sub == "enable")
+		}))
 	case "api":
-		return done(e, in.appid, auth.SetAPIEnabled(ctx, db, in.appid, in.on))
+		return done(e, in.appid, e.changeTx(db, cmd, in.appid, map[string]bool{"on": in.on}, func(tx pgx.Tx) error {
+			return auth.SetAPIEnabled(ctx, tx, in.appid, in.on)
+		}))
 	case "allow-ip":
-		return done(e, in.appid, auth.SetAllowList(ctx, db, in.appid, in.allowParsed))
+		return done(e, in.appid, e.changeTx(db, cmd, in.appid, map[string]any{"allow_ips": in.allowParsed}, func(tx pgx.Tx) error {
+			return auth.SetAllowList(ctx, tx, in.appid, in.allowParsed)
+		}))
 	case "rotate-key":
-		key, err := auth.RotateKey(ctx, db, in.appid)
+		var key string
+		err := e.changeTx(db, cmd, in.appid, nil, func(tx pgx.Tx) (err error) {
+			key, err = auth.RotateKey(ctx, tx, in.appid)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -191,6 +201,7 @@ func runReseller(e *env, db *postgres.DB, sub string, in resellerArgs) error {
 
 func resellerCreate(e *env, db *postgres.DB, in resellerArgs) error {
 	var c auth.Created
+	detail := map[string]any{"name": in.name, "balance": in.balance, "credit": in.credit, "allow_ips": in.allowParsed}
 	err := postgres.Tx(e.ctx, db, func(tx pgx.Tx) error {
 		var err error
 		if c, err = auth.CreateTx(e.ctx, tx, in.name, in.allowParsed); err != nil {
@@ -206,7 +217,7 @@ func resellerCreate(e *env, db *postgres.DB, in resellerArgs) error {
 				return err
 			}
 		}
-		return nil
+		return e.audit(e.ctx, tx, "reseller create", c.AppID, detail)
 	})
 	if err != nil {
 		return err
@@ -220,7 +231,8 @@ func resellerMoney(e *env, db *postgres.DB, sub string, in resellerArgs) error {
 		return err
 	}
 	var a billing.Account
-	err = postgres.Tx(e.ctx, db, func(tx pgx.Tx) error {
+	detail := map[string]string{"amount": in.amount.StringFixed(2), "note": in.note}
+	err = e.changeTx(db, "reseller "+sub, in.appid, detail, func(tx pgx.Tx) error {
 		if sub == "topup" {
 			a, err = billing.Topup(e.ctx, tx, r.ID, in.amount, in.note)
 		} else {
@@ -250,11 +262,47 @@ func done(e *env, appid string, err error) error {
 	return nil
 }
 
+// printJSON prints v as one JSON line, its times in ZONKVMD_TZ.
 func printJSON(e *env, v any) error {
+	if e.cfg.Location != nil && v != nil {
+		p := reflect.New(reflect.TypeOf(v))
+		p.Elem().Set(reflect.ValueOf(v))
+		inZone(p.Elem(), e.cfg.Location)
+		v = p.Interface()
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 	return err
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// inZone sets every time.Time reachable from v through settable struct
+// fields, pointers and slices to loc.
+func inZone(v reflect.Value, loc *time.Location) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			inZone(v.Elem(), loc)
+		}
+	case reflect.Struct:
+		if v.Type() == timeType {
+			if v.CanSet() {
+				v.Set(reflect.ValueOf(v.Interface().(time.Time).In(loc)))
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				inZone(v.Field(i), loc)
+			}
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			inZone(v.Index(i), loc)
+		}
+	}
 }

@@ -5,15 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
 	"github.com/zonkvm/zonkvmd/examples"
+	"github.com/zonkvm/zonkvmd/internal/admin"
 	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/auth"
 	"github.com/zonkvm/zonkvmd/internal/billing"
@@ -26,24 +27,30 @@ import (
 // shutdownGrace is how long requests in flight may finish at shutdown.
 const shutdownGrace = 15 * time.Second
 
-func cmdServe(e *env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	demo := fs.Bool("demo", false, "load the example catalogue and a demo reseller (implies --migrate)")
-	migrate := fs.Bool("migrate", false, "apply pending schema migrations before serving")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
+func (r *runner) serveCmd() *cobra.Command {
+	var demo, migrate bool
+	c := &cobra.Command{
+		Use:   "serve [--demo] [--migrate]",
+		Short: "Run the API, the admin listener and the background workers",
+		Long: "serve runs the API at ZONKVMD_ADDR, the admin listener (/metrics, /jobs/) at\n" +
+			"ZONKVMD_ADMIN_ADDR and the job workers. Without DATABASE_URL it starts a private\n" +
+			"PostgreSQL cluster under ZONKVMD_VAR_DIR (see README.md).",
+		Args: exactArgs(0),
+		RunE: r.run(func(e *env, _ []string) error { return serve(e, demo, migrate) }),
 	}
-	if err := want(pos, 0, "serve [--demo] [--migrate]"); err != nil {
-		return err
-	}
+	c.Flags().BoolVar(&demo, "demo", false, "load the example catalogue and a demo reseller (implies --migrate)")
+	c.Flags().BoolVar(&migrate, "migrate", false, "apply pending schema migrations before serving")
+	return c
+}
+
+func serve(e *env, demo, migrate bool) error {
 	e.log.Info("starting zonkvmd", e.cfg.Fields()...)
 	db, closeDB, err := app.OpenDB(e.ctx, e.cfg, e.log)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if *demo || *migrate {
+	if demo || migrate {
 		if err := postgres.MigrateUp(e.ctx, db); err != nil {
 			return err
 		}
@@ -51,7 +58,7 @@ func cmdServe(e *env, args []string) error {
 	if err := postgres.CheckSchema(e.ctx, db); err != nil {
 		return err
 	}
-	box, err := app.LoadBox(e.cfg)
+	box, err := app.OpenBox(e.ctx, e.cfg, db)
 	if err != nil {
 		return err
 	}
@@ -63,7 +70,7 @@ func cmdServe(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
 	}
-	if *demo {
+	if demo {
 		if err := setUpDemo(e, db, box, srv.Addr()); err != nil {
 			return err
 		}
@@ -78,6 +85,22 @@ func cmdServe(e *env, args []string) error {
 			e.log.Error("stop workers", zap.Error(err))
 		}
 	}()
+	adm, err := a.StartAdmin(e.ctx)
+	if err != nil {
+		return err
+	}
+	if adm != nil {
+		defer func() { // with the API, before the workers
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), shutdownGrace)
+			defer cancel()
+			if err := adm.Shutdown(ctx); err != nil {
+				e.log.Error("stop admin listener", zap.Error(err))
+			}
+		}()
+		if demo {
+			fmt.Fprintf(e.stdout, "zonkvmd demo: metrics at http://%s/metrics, jobs at http://%s%s\n", adm.Addr(), adm.Addr(), admin.JobsPath)
+		}
+	}
 	return run(e, srv)
 }
 
@@ -127,8 +150,10 @@ func setUpDemo(e *env, db *postgres.DB, box *secret.Box, addr string) error {
 		if creds, err = auth.CreateTx(e.ctx, tx, demoReseller, nil); err != nil {
 			return err
 		}
-		_, err = billing.Topup(e.ctx, tx, creds.ID, decimal.NewFromInt(10000), "demo balance")
-		return err
+		if _, err = billing.Topup(e.ctx, tx, creds.ID, decimal.NewFromInt(10000), "demo balance"); err != nil {
+			return err
+		}
+		return e.audit(e.ctx, tx, "serve --demo", creds.AppID, map[string]string{"balance": "10000.00"})
 	})
 	if err != nil {
 		return fmt.Errorf("demo reseller: %w", err)

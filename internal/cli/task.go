@@ -5,15 +5,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/zonkvm/zonkvmd/internal/app"
 	"github.com/zonkvm/zonkvmd/internal/idc"
@@ -21,6 +21,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/provider/manual"
+	"github.com/zonkvm/zonkvmd/internal/secret"
 )
 
 // Limits of IPMI v2.0 credentials (user name 16 bytes, password 20).
@@ -28,17 +29,6 @@ const (
 	maxBMCUser     = 16
 	maxBMCPassword = 20
 )
-
-// taskForms are the task commands: their usage and the flags each takes.
-var taskForms = map[string]struct {
-	form  string
-	flags []string
-}{
-	"list": {"task list [--all]", []string{"all"}},
-	"done": {"task done ID [--note TEXT] [--ip IP[,IP...]] [--cabinet SN] [--bmc-host H] [--bmc-port N] [--bmc-user U] [--bmc-password P]",
-		[]string{"note", "ip", "cabinet", "bmc-host", "bmc-port", "bmc-user", "bmc-password"}},
-	"fail": {"task fail ID --note TEXT", []string{"note"}},
-}
 
 // taskFlags are the task commands' flags.
 type taskFlags struct {
@@ -48,77 +38,72 @@ type taskFlags struct {
 	set                                    map[string]bool // the flags given
 }
 
-// cmdTask is `zonkvmd task list [--all]`, `task done ID [--note TEXT]
+// taskCmd is `zonkvmd task list [--all]`, `task done ID [--note TEXT]
 // [--ip IP[,IP...]] [--cabinet SN] [--bmc-host H] [--bmc-port N] [--bmc-user U]
 // [--bmc-password P]` and `task fail ID --note TEXT`: the staff's side of
 // the manual driver. list prints one JSON task a line (open ones; --all for
 // every one). done and fail close an open task and print it; done's flags
 // become the task's result (the BMC password sealed with the secret key,
 // as bmc_password_enc). Bad input is a usage error and changes nothing.
-func cmdTask(e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: zonkvmd task list [--all] | task done ID [--note TEXT] [--ip IP] ... | task fail ID --note TEXT")
+func (r *runner) taskCmd() *cobra.Command {
+	f := &taskFlags{}
+	list := &cobra.Command{
+		Use:   "list [--all]",
+		Short: "The open operator tasks (--all: every one), one JSON line each",
+		Args:  exactArgs(0),
+		RunE:  r.run(func(e *env, _ []string) error { return taskList(e, f.all) }),
 	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("task "+sub, flag.ContinueOnError)
-	var f taskFlags
-	fs.BoolVar(&f.all, "all", false, "list every task, not only the open ones")
-	fs.StringVar(&f.note, "note", "", "a note for the task")
-	fs.StringVar(&f.ip, "ip", "", "the machine's IP addresses, comma-separated")
-	fs.StringVar(&f.cabinet, "cabinet", "", "the cabinet's serial number")
-	fs.StringVar(&f.bmcHost, "bmc-host", "", "the BMC's address")
-	fs.StringVar(&f.bmcPort, "bmc-port", "", "the BMC's UDP port (623)")
-	fs.StringVar(&f.bmcUser, "bmc-user", "", "the BMC user")
-	fs.StringVar(&f.bmcPassword, "bmc-password", "", "the BMC password")
-	pos, err := parse(fs, rest)
+	list.Flags().BoolVar(&f.all, "all", false, "list every task, not only the open ones")
+	done := &cobra.Command{
+		Use:   "done ID [--note TEXT] [--ip IP[,IP...]] [--cabinet SN] [--bmc-host H] [--bmc-port N] [--bmc-user U] [--bmc-password P]",
+		Short: "Complete an open task with what staff did",
+		Args:  exactArgs(1),
+		RunE:  r.run(func(e *env, pos []string) error { return taskDone(e, f, pos[0]) }),
+	}
+	fl := done.Flags()
+	fl.StringVar(&f.note, "note", "", "a note for the task")
+	fl.StringVar(&f.ip, "ip", "", "the machine's IP addresses, comma-separated")
+	fl.StringVar(&f.cabinet, "cabinet", "", "the cabinet's serial number")
+	fl.StringVar(&f.bmcHost, "bmc-host", "", "the BMC's address")
+	fl.StringVar(&f.bmcPort, "bmc-port", "", "the BMC's UDP port (623)")
+	fl.StringVar(&f.bmcUser, "bmc-user", "", "the BMC user")
+	fl.StringVar(&f.bmcPassword, "bmc-password", "", "the BMC password")
+	fail := &cobra.Command{
+		Use:   "fail ID --note TEXT",
+		Short: "Fail an open task, saying why (a purchase is refunded)",
+		Args:  exactArgs(1),
+		RunE: r.run(func(e *env, pos []string) error {
+			if strings.TrimSpace(f.note) == "" {
+				return usagef("task fail needs --note saying why")
+			}
+			id, err := parseTaskID(pos[0])
+			if err != nil {
+				return err
+			}
+			return taskClose(e, id, nil, f.note)
+		}),
+	}
+	fail.Flags().StringVar(&f.note, "note", "", "why staff could not do it")
+	for _, c := range []*cobra.Command{done, fail} {
+		c.PreRun = func(cmd *cobra.Command, _ []string) {
+			f.set = map[string]bool{}
+			cmd.Flags().Visit(func(fl *pflag.Flag) { f.set[fl.Name] = true })
+		}
+	}
+	return group("task", "The operator tasks of the manual driver",
+		"list [--all] | task done ID [--note TEXT] [--ip IP] ... | task fail ID --note TEXT", list, done, fail)
+}
+
+func taskDone(e *env, f *taskFlags, idArg string) error {
+	id, err := parseTaskID(idArg)
 	if err != nil {
 		return err
-	}
-	f.set = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	if _, ok := taskForms[sub]; !ok {
-		return usagef("unknown task command %q", sub)
-	}
-	if err := f.check(sub, pos); err != nil {
-		return err
-	}
-	if sub == "list" {
-		return taskList(e, f.all)
-	}
-	id, err := parseTaskID(pos[0])
-	if err != nil {
-		return err
-	}
-	if sub == "fail" {
-		return taskClose(e, id, nil, f.note)
 	}
 	result, err := f.result(e)
 	if err != nil {
 		return err
 	}
 	return taskClose(e, id, result, f.note)
-}
-
-// check refuses flags that sub does not take and a wrong number of
-// arguments.
-func (f *taskFlags) check(sub string, pos []string) error {
-	form := taskForms[sub].form
-	for name := range f.set {
-		if !slices.Contains(taskForms[sub].flags, name) {
-			return usagef("task %s does not take --%s (usage: zonkvmd %s)", sub, name, form)
-		}
-	}
-	n := 1
-	if sub == "list" {
-		n = 0
-	}
-	if err := want(pos, n, form); err != nil {
-		return err
-	}
-	if sub == "fail" && strings.TrimSpace(f.note) == "" {
-		return usagef("task fail needs --note saying why")
-	}
-	return nil
 }
 
 func parseTaskID(s string) (int64, error) {
@@ -175,7 +160,7 @@ func (f *taskFlags) result(e *env) (map[string]string, error) {
 		if f.bmcPassword == "" || len(f.bmcPassword) > maxBMCPassword {
 			return nil, usagef("--bmc-password: must be 1 to %d characters", maxBMCPassword)
 		}
-		box, err := app.LoadBox(e.cfg)
+		box, err := taskBox(e)
 		if err != nil {
 			return nil, err
 		}
@@ -223,20 +208,18 @@ func hasControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
-func openTaskDB(e *env) (*postgres.DB, func(), error) {
-	db, closeDB, err := app.OpenDB(e.ctx, e.cfg, e.log)
+// taskBox opens the secret box, checked against the database's key.
+func taskBox(e *env) (*secret.Box, error) {
+	db, closeDB, err := openDB(e)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if err := postgres.CheckSchema(e.ctx, db); err != nil {
-		closeDB()
-		return nil, nil, err
-	}
-	return db, closeDB, nil
+	defer closeDB()
+	return app.OpenBox(e.ctx, e.cfg, db)
 }
 
 func taskList(e *env, all bool) error {
-	db, closeDB, err := openTaskDB(e)
+	db, closeDB, err := openDB(e)
 	if err != nil {
 		return err
 	}
@@ -259,7 +242,7 @@ func taskList(e *env, all bool) error {
 
 // taskClose completes the task (result non-nil) or fails it.
 func taskClose(e *env, id int64, result map[string]string, note string) error {
-	db, closeDB, err := openTaskDB(e)
+	db, closeDB, err := openDB(e)
 	if err != nil {
 		return err
 	}
@@ -277,6 +260,13 @@ func taskClose(e *env, id int64, result map[string]string, note string) error {
 	case errors.Is(err, manual.ErrNoTask):
 		return fmt.Errorf("no task %d", id)
 	case err != nil:
+		return err
+	}
+	cmd := "task done"
+	if result == nil {
+		cmd = "task fail"
+	}
+	if err := e.audit(e.ctx, db, cmd, strconv.FormatInt(id, 10), map[string]string{"note": note}); err != nil {
 		return err
 	}
 	return printTask(e, t)

@@ -21,6 +21,9 @@ type Config struct {
 	DatabaseURL string
 	// Addr is ZONKVMD_ADDR, the listen address.
 	Addr string
+	// AdminAddr is ZONKVMD_ADMIN_ADDR, the admin listener's address
+	// (/metrics, /jobs/); "off" disables it. Never the API's address.
+	AdminAddr string
 	// Location is ZONKVMD_TZ, the zone of the API's datetimes.
 	Location *time.Location
 	// SecretKey is ZONKVMD_SECRET_KEY (64 hex digits); empty uses VarDir/secret.key.
@@ -151,6 +154,14 @@ func FromEnv(getenv Getenv) (Config, error) {
 	}
 	minConns := int64(c.JobWorkers + jobConns + minAPIConns)
 	c.DBMaxConns = int(parseInt(get, "ZONKVMD_DB_MAX_CONNS", max(32, minConns), minConns, 10_000, &errs))
+	c.AdminAddr = get("ZONKVMD_ADMIN_ADDR", "127.0.0.1:8081")
+	if c.AdminAddr != "off" {
+		if _, port, err := splitHostPort(c.AdminAddr); err != nil {
+			errs = append(errs, fmt.Errorf("ZONKVMD_ADMIN_ADDR: %w (or off)", err))
+		} else if c.AdminAddr == c.Addr && port != 0 {
+			errs = append(errs, errors.New("ZONKVMD_ADMIN_ADDR: must not be ZONKVMD_ADDR"))
+		}
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -235,6 +246,7 @@ func (c Config) Fields() []zap.Field {
 	return []zap.Field{
 		zap.String("database_url", db),
 		zap.String("addr", c.Addr),
+		zap.String("admin_addr", c.AdminAddr),
 		zap.String("tz", c.Location.String()),
 		zap.String("secret_key", key),
 		zap.Strings("trusted_proxies", proxies),

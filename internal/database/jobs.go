@@ -39,8 +39,7 @@ func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error 
 // stop one database); one renewed (or refunded) before the job ran is left
 // alone.
 func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
-	j, err := s.loadJob(ctx, a.OrderID)
-	if err != nil || j.status != orderflow.OrderExpired {
+	if lock, err := s.Engine.ShouldLock(ctx, business, a.OrderID); err != nil || !lock {
 		return orderflow.Outcome(err)
 	}
 	return orderflow.Outcome(s.setRun(ctx, a.OrderID, orderflow.RunStopped))
@@ -48,8 +47,7 @@ func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 
 // UnlockJob marks the database of an order reinstated by a renewal running.
 func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
-	j, err := s.loadJob(ctx, a.OrderID)
-	if err != nil || j.status != orderflow.OrderActive {
+	if unlock, err := s.Engine.ShouldUnlock(ctx, business, a.OrderID); err != nil || !unlock {
 		return orderflow.Outcome(err)
 	}
 	return orderflow.Outcome(s.setRun(ctx, a.OrderID, orderflow.RunRunning))

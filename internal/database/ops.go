@@ -74,10 +74,10 @@ func loadOp(ctx context.Context, q postgres.Querier, req *dispatch.Request, lock
 		sql += ` FOR UPDATE OF o`
 	}
 	var o opOrder
-	err = q.QueryRow(ctx, sql, id, req.Reseller.ID).Scan(&o.ID, &o.LineID, &o.PanelID, &o.HostingID, &o.Status,
+	err = postgres.QueryRow(ctx, q, sql, id, req.Reseller.ID).Scan(&o.ID, &o.LineID, &o.PanelID, &o.HostingID, &o.Status,
 		&o.Name, &o.User, &o.Code, &o.Access, &o.Password)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return opOrder{}, dispatch.ErrOrderNotFound
 	case err != nil:
 		return opOrder{}, fmt.Errorf("sql order %d: %w", id, err)

@@ -163,9 +163,9 @@ func bundledSite(ctx context.Context, q postgres.Querier, o opOrder, resellerID 
 		return "", nil
 	}
 	var root string
-	err := q.QueryRow(ctx, `SELECT path FROM hosting_orders WHERE id = $1 AND reseller_id = $2 AND order_status = 1`,
+	err := postgres.QueryRow(ctx, q, `SELECT path FROM hosting_orders WHERE id = $1 AND reseller_id = $2 AND order_status = 1`,
 		o.HostingID, resellerID).Scan(&root)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return "", nil
 	}
 	if err != nil {
@@ -206,10 +206,10 @@ func (s *Service) progress(ctx context.Context, req *dispatch.Request, op string
 	}
 	noun := map[string]string{opBackup: "备份", opImport: "导入"}[op]
 	var state string
-	err = s.DB.QueryRow(ctx, `SELECT state FROM sql_panel_work WHERE order_id = $1 AND kind = $2`,
+	err = postgres.QueryRow(ctx, s.DB, `SELECT state FROM sql_panel_work WHERE order_id = $1 AND kind = $2`,
 		o.ID, workKinds[op]).Scan(&state)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return progressAnswer{Msg: "暂无" + noun + "任务"}, nil
 	case err != nil:
 		return nil, fmt.Errorf("sql order %d: %s progress: %w", o.ID, op, err)
@@ -253,9 +253,9 @@ func (s *Service) doWork(ctx context.Context, a jobs.Order, op string, final boo
 	kind := workKinds[op]
 	var state, file string
 	var known []int64
-	err := s.DB.QueryRow(ctx, `SELECT state, known_ids, file FROM sql_panel_work WHERE order_id = $1 AND kind = $2`,
+	err := postgres.QueryRow(ctx, s.DB, `SELECT state, known_ids, file FROM sql_panel_work WHERE order_id = $1 AND kind = $2`,
 		a.OrderID, kind).Scan(&state, &known, &file)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && state != "running") {
+	if errors.Is(err, postgres.ErrNotFound) || (err == nil && state != "running") {
 		return nil
 	}
 	if err != nil {

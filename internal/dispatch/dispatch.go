@@ -75,6 +75,9 @@ type Handler struct {
 
 	slotsOnce sync.Once
 	slots     chan struct{}
+	// Observe, when set, is told each request's action, envelope code and
+	// duration (the admin listener's metrics).
+	Observe func(action string, code int, took time.Duration)
 }
 
 // outcome is what the access log says of one request.
@@ -110,6 +113,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		zap.String("answer", out.msg), // the envelope's msg ("msg" is zap's message, "api")
 		zap.Duration("duration", time.Since(start)),
 	)
+	if h.Observe != nil {
+		h.Observe(out.action, out.code, time.Since(start))
+	}
 }
 
 // acquire takes a slot for one request, or reports that none is free.

@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"path"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/provider"
@@ -72,9 +71,9 @@ func (s *Service) SetBatchData(ctx context.Context, f fileSite, req *dispatch.Re
 func (s *Service) selection(ctx context.Context, orderID int64) (provider.Selection, bool, error) {
 	var sel provider.Selection
 	var names []byte
-	err := s.DB.QueryRow(ctx, `SELECT dir, names, cut FROM hosting_file_selections WHERE order_id = $1`,
+	err := postgres.QueryRow(ctx, s.DB, `SELECT dir, names, cut FROM hosting_file_selections WHERE order_id = $1`,
 		orderID).Scan(&sel.Dir, &names, &sel.Cut)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return sel, false, nil
 	}
 	if err != nil {

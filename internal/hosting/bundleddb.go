@@ -93,7 +93,7 @@ func (s *Service) AddDatabase(ctx context.Context, req *dispatch.Request) (any, 
 // errNoBundledDB when its product has no database.
 func lockHostingForDB(ctx context.Context, tx pgx.Tx, resellerID, id int64) (hostingForDB, error) {
 	var h hostingForDB
-	err := tx.QueryRow(ctx, `
+	err := postgres.QueryRow(ctx, tx, `
 		SELECT o.id, o.line_id, o.user_id, o.client_user_id, o.site_id, o.order_status, p.db, o.order_no,
 		       o.ftp_name, o.db_code
 		FROM hosting_orders o JOIN hosting_products p ON p.id = o.product_id
@@ -101,7 +101,7 @@ func lockHostingForDB(ctx context.Context, tx pgx.Tx, resellerID, id int64) (hos
 		FOR UPDATE OF o`, id, resellerID).Scan(&h.ID, &h.LineID, &h.UserID, &h.ClientUserID, &h.SiteID, &h.Status,
 		&h.ProductDB, &h.OrderNo, &h.FTPName, &h.Code)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, postgres.ErrNotFound):
 		return h, dispatch.ErrOrderNotFound
 	case err != nil:
 		return h, fmt.Errorf("hosting_add_database %d: %w", id, err)
@@ -118,9 +118,9 @@ func lockHostingForDB(ctx context.Context, tx pgx.Tx, resellerID, id int64) (hos
 func bundledAnswer(ctx context.Context, tx pgx.Tx, hostingID int64) (map[string]any, error) {
 	var id int64
 	var name string
-	err := tx.QueryRow(ctx, `SELECT id, db_name FROM sql_orders WHERE hosting_id = $1 AND order_status <> -2`,
+	err := postgres.QueryRow(ctx, tx, `SELECT id, db_name FROM sql_orders WHERE hosting_id = $1 AND order_status <> -2`,
 		hostingID).Scan(&id, &name)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, postgres.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {

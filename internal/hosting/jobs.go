@@ -39,8 +39,8 @@ func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error 
 // before the job ran is left alone.
 func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 	return orderflow.Outcome(s.withPanel(ctx, a.OrderID, func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
-		if j.status != orderflow.OrderExpired {
-			return nil
+		if lock, err := s.Engine.ShouldLock(ctx, business, id); err != nil || !lock {
+			return err
 		}
 		return s.power(ctx, panel.StopSite, id, j, orderflow.RunStopped)
 	}))
@@ -49,8 +49,8 @@ func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 // UnlockJob starts the site of an order reinstated by a renewal.
 func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
 	return orderflow.Outcome(s.withPanel(ctx, a.OrderID, func(ctx context.Context, panel provider.PanelDriver, id int64, j job) error {
-		if j.status != orderflow.OrderActive {
-			return nil
+		if unlock, err := s.Engine.ShouldUnlock(ctx, business, id); err != nil || !unlock {
+			return err
 		}
 		return s.power(ctx, panel.StartSite, id, j, orderflow.RunRunning)
 	}))

@@ -29,8 +29,8 @@ func (s *Service) ProvisionJob(ctx context.Context, a jobs.Provision, final bool
 // refunded) before the job ran is left alone.
 func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
-		if j.status != orderflow.OrderExpired {
-			return nil
+		if lock, err := s.Engine.ShouldLock(ctx, orderflow.IDC, id); err != nil || !lock {
+			return err
 		}
 		return machine.Power(ctx, s.Engine, orderflow.IDC, id, j.target(), provider.PowerOff, orderflow.RunLocked)
 	}))
@@ -39,8 +39,8 @@ func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 // UnlockJob powers on the machine of an order reinstated by a renewal.
 func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
 	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
-		if j.status != orderflow.OrderActive {
-			return nil
+		if unlock, err := s.Engine.ShouldUnlock(ctx, orderflow.IDC, id); err != nil || !unlock {
+			return err
 		}
 		return machine.Power(ctx, s.Engine, orderflow.IDC, id, j.target(), provider.PowerOn, orderflow.RunRunning)
 	}))

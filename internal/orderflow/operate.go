@@ -19,6 +19,7 @@ type Operation struct {
 	RunStatus   int
 	ActStatus   int
 	ProviderRef string
+	Suspended   bool // by the operator (SuspendedPrefix)
 }
 
 // ActiveOrder reads the caller's order named by the guid parameter and
@@ -34,20 +35,21 @@ func (e *Engine) ActiveOrder(ctx context.Context, req *dispatch.Request, b Busin
 	if err != nil {
 		return Operation{}, err
 	}
-	if o.Status != OrderActive {
+	if o.Status != OrderActive || o.Suspended {
 		return Operation{}, dispatch.ErrStatusAbnormal
 	}
 	return o, nil
 }
 
 func readOperation(ctx context.Context, q postgres.Querier, b Business, resellerID, id int64, lock bool) (Operation, error) {
-	sql := `SELECT id, line_id, order_status, run_status, act_status, ` + b.RefColumn + ` FROM ` + b.Orders +
+	sql := `SELECT id, line_id, order_status, run_status, act_status, ` + b.RefColumn + `,
+		starts_with(status_reason, '` + SuspendedPrefix + `') FROM ` + b.Orders +
 		` WHERE id = $1 AND reseller_id = $2`
 	if lock {
 		sql += ` FOR UPDATE`
 	}
 	var o Operation
-	err := postgres.QueryRow(ctx, q, sql, id, resellerID).Scan(&o.ID, &o.LineID, &o.Status, &o.RunStatus, &o.ActStatus, &o.ProviderRef)
+	err := postgres.QueryRow(ctx, q, sql, id, resellerID).Scan(&o.ID, &o.LineID, &o.Status, &o.RunStatus, &o.ActStatus, &o.ProviderRef, &o.Suspended)
 	if errors.Is(err, postgres.ErrNotFound) {
 		return Operation{}, dispatch.ErrOrderNotFound
 	}
@@ -75,7 +77,7 @@ func (e *Engine) StartOperation(ctx context.Context, req *dispatch.Request, b Bu
 			return err
 		}
 		switch {
-		case o.Status != OrderActive:
+		case o.Status != OrderActive || o.Suspended:
 			return dispatch.ErrStatusAbnormal
 		case o.ActStatus != ActNone:
 			return dispatch.ErrOperationRunning
@@ -120,4 +122,28 @@ func (e *Engine) JobPassword(b Business, id int64, sealed []byte) (string, error
 		return "", fmt.Errorf("%s order %d: password: %w: %w", b.Name, id, ErrBroken, err)
 	}
 	return password, nil
+}
+
+// ShouldLock reports whether order id of b is to be locked when its lock
+// job runs: expired, or suspended by the operator. An order renewed or
+// refunded since the job was written is not, and the job leaves it alone.
+func (e *Engine) ShouldLock(ctx context.Context, b Business, id int64) (bool, error) {
+	status, suspended, err := e.lockState(ctx, b, id)
+	return status == OrderExpired || (status == OrderActive && suspended), err
+}
+
+// ShouldUnlock reports whether order id of b is to be started again when
+// its unlock job runs: 正常 and not suspended.
+func (e *Engine) ShouldUnlock(ctx context.Context, b Business, id int64) (bool, error) {
+	status, suspended, err := e.lockState(ctx, b, id)
+	return status == OrderActive && !suspended, err
+}
+
+func (e *Engine) lockState(ctx context.Context, b Business, id int64) (status int, suspended bool, err error) {
+	err = e.DB.QueryRow(ctx, `SELECT order_status, starts_with(status_reason, $2) FROM `+b.Orders+`
+		WHERE id = $1`, id, SuspendedPrefix).Scan(&status, &suspended)
+	if err != nil {
+		return 0, false, fmt.Errorf("orderflow: %s order %d: %w", b.Name, id, err)
+	}
+	return status, suspended, nil
 }

@@ -48,3 +48,9 @@ const (
 	MachineActStarting   = 4
 	MachineActStopping   = 5
 )
+
+// SuspendedPrefix begins the status_reason of an order the operator
+// suspended (zonkvmd order suspend): it stays 正常 but locked (run state
+// RunLocked) until the operator unsuspends it, and the reseller can start
+// no operation on it meanwhile.
+const SuspendedPrefix = "suspended by the operator: "

@@ -279,6 +279,9 @@ type Deps struct {
 	DB   *postgres.DB     // the manual driver records tasks
 	HTTP *http.Client     // nil: a client with sane timeouts
 	Now  func() time.Time // nil: time.Now
+	// Instrument, when set, wraps the HTTP client a driver gets, given the
+	// driver's name (the admin listener counts calls by driver).
+	Instrument func(driver string, c *http.Client) *http.Client
 }
 
 // Set is what one catalogue line's provider object opens to: the
@@ -356,6 +359,9 @@ func Open(object json.RawMessage, deps Deps) (Set, error) {
 	}
 	if deps.HTTP == nil {
 		deps.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	if deps.Instrument != nil {
+		deps.HTTP = deps.Instrument(head.Driver, deps.HTTP)
 	}
 	s, err := f(object, deps)
 	if err != nil {

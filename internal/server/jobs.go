@@ -50,8 +50,8 @@ func (s *Service) ResizeJob(ctx context.Context, a jobs.Resize, _ bool) error {
 // before the job ran is left alone.
 func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 	return orderflow.Outcome(s.withVMs(ctx, a.OrderID, false, func(ctx context.Context, vms provider.VMDriver, id int64, j job) error {
-		if j.status != orderflow.OrderExpired {
-			return nil
+		if lock, err := s.Engine.ShouldLock(ctx, business, id); err != nil || !lock {
+			return err
 		}
 		return s.power(ctx, vms, id, j.ref, provider.PowerOff, orderflow.RunLocked)
 	}))
@@ -60,8 +60,8 @@ func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
 // UnlockJob starts the VM of an order reinstated by a renewal.
 func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
 	return orderflow.Outcome(s.withVMs(ctx, a.OrderID, false, func(ctx context.Context, vms provider.VMDriver, id int64, j job) error {
-		if j.status != orderflow.OrderActive {
-			return nil
+		if unlock, err := s.Engine.ShouldUnlock(ctx, business, id); err != nil || !unlock {
+			return err
 		}
 		return s.power(ctx, vms, id, j.ref, provider.PowerOn, orderflow.RunRunning)
 	}))
