@@ -65,7 +65,7 @@ func (s *Service) withPanel(ctx context.Context, id int64,
 	if err != nil {
 		return err
 	}
-	panel, err := s.Engine.Panel(ctx, business, j.lineID)
+	panel, err := s.Engine.Panel(ctx, s.Engine.DB, business, j.lineID)
 	if err != nil {
 		return err
 	}

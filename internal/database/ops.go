@@ -91,8 +91,10 @@ func loadOp(ctx context.Context, q postgres.Querier, req *dispatch.Request, lock
 
 // ops opens the database operations of the order's line: 暂未开放 when its
 // driver has none.
-func (s *Service) ops(ctx context.Context, o opOrder) (provider.PanelDriver, provider.DatabaseOps, error) {
-	panel, err := s.Engine.Panel(ctx, business, o.LineID)
+// ops opens order o's panel, reading its line through q (the caller's
+// transaction when it holds the order's lock).
+func (s *Service) ops(ctx context.Context, q postgres.Querier, o opOrder) (provider.PanelDriver, provider.DatabaseOps, error) {
+	panel, err := s.Engine.Panel(ctx, q, business, o.LineID)
 	if err != nil {
 		return nil, nil, opError(err)
 	}
@@ -125,7 +127,7 @@ func (s *Service) Reissue(ctx context.Context, req *dispatch.Request) (any, erro
 		if err != nil {
 			return err
 		}
-		panel, ops, err := s.ops(ctx, o)
+		panel, ops, err := s.ops(ctx, tx, o)
 		if err != nil {
 			return err
 		}
@@ -181,7 +183,7 @@ func (s *Service) GetAccess(ctx context.Context, req *dispatch.Request) (any, er
 	if err != nil {
 		return nil, err
 	}
-	_, ops, err := s.ops(ctx, o)
+	_, ops, err := s.ops(ctx, s.DB, o)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +244,7 @@ func (s *Service) change(ctx context.Context, req *dispatch.Request, msg string,
 		if err != nil {
 			return err
 		}
-		_, ops, err := s.ops(ctx, o)
+		_, ops, err := s.ops(ctx, tx, o)
 		if err != nil {
 			return err
 		}
@@ -267,7 +269,7 @@ func (s *Service) BackupList(ctx context.Context, req *dispatch.Request) (any, e
 	if err != nil {
 		return nil, err
 	}
-	_, ops, err := s.ops(ctx, o)
+	_, ops, err := s.ops(ctx, s.DB, o)
 	if err != nil {
 		return nil, err
 	}

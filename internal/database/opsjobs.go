@@ -79,7 +79,7 @@ func (s *Service) ToBackup(ctx context.Context, req *dispatch.Request) (any, err
 		if err := idle(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		_, ops, err := s.ops(ctx, o)
+		_, ops, err := s.ops(ctx, tx, o)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (s *Service) InputBackup(ctx context.Context, req *dispatch.Request) (any, 
 		if err := idle(ctx, tx, o.ID); err != nil {
 			return err
 		}
-		_, ops, err := s.ops(ctx, o)
+		_, ops, err := s.ops(ctx, tx, o)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (s *Service) progress(ctx context.Context, req *dispatch.Request, op string
 	case state == "failed":
 		return progressAnswer{Msg: noun + "失败"}, nil
 	}
-	_, ops, err := s.ops(ctx, o)
+	_, ops, err := s.ops(ctx, s.DB, o)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +289,7 @@ func (s *Service) work(ctx context.Context, a jobs.Order, op string, known []int
 	if o.Status != 1 {
 		return fmt.Errorf("sql job %s %d: the order is no longer 正常: %w", op, o.ID, orderflow.ErrBroken)
 	}
-	_, ops, err := s.ops(ctx, o)
+	_, ops, err := s.ops(ctx, s.DB, o)
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func (s *Service) AddDatabase(ctx context.Context, req *dispatch.Request) (any, 
 		if err != nil {
 			return err
 		}
-		dbID, err := s.makeBundledDB(ctx, h, sqlID, pw)
+		dbID, err := s.makeBundledDB(ctx, tx, h, sqlID, pw)
 		if err != nil {
 			return err // the order is rolled back with the transaction
 		}
@@ -132,8 +132,8 @@ func bundledAnswer(ctx context.Context, tx pgx.Tx, hostingID int64) (map[string]
 // makeBundledDB makes (or finds) the database of database order sqlID on
 // the hosting order's panel and sets its password; it returns the panel's
 // database id.
-func (s *Service) makeBundledDB(ctx context.Context, h hostingForDB, sqlID int64, pw string) (int64, error) {
-	panel, err := s.Engine.Panel(ctx, business, h.LineID)
+func (s *Service) makeBundledDB(ctx context.Context, tx pgx.Tx, h hostingForDB, sqlID int64, pw string) (int64, error) {
+	panel, err := s.Engine.Panel(ctx, tx, business, h.LineID)
 	if err != nil {
 		return 0, panelError(err)
 	}

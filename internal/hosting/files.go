@@ -47,7 +47,7 @@ func (s *Service) FileOp(h fileHandler) dispatch.HandlerFunc {
 		if !usableRoot(f.site.root) {
 			return nil, fmt.Errorf("hosting files: order %d has no usable site root %q", o.ID, f.site.root)
 		}
-		panel, err := s.Engine.Panel(ctx, business, o.LineID)
+		panel, err := s.Engine.Panel(ctx, s.Engine.DB, business, o.LineID)
 		if err != nil {
 			return nil, panelError(err)
 		}

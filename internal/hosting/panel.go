@@ -26,7 +26,7 @@ func (s *Service) linePanel(ctx context.Context, req *dispatch.Request) (provide
 	if l.Status != 1 {
 		return nil, dispatch.ErrLineNotFound
 	}
-	p, err := s.Engine.Panel(ctx, business, l.ID)
+	p, err := s.Engine.Panel(ctx, s.Engine.DB, business, l.ID)
 	if err != nil {
 		return nil, panelError(err)
 	}

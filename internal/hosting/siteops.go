@@ -66,7 +66,7 @@ func (s *Service) OnSite(h func(context.Context, *dispatch.Request, siteOrder) (
 			return nil, errNoSite
 		}
 		so.site.Name = so.domain
-		if so.panel, err = s.Engine.Panel(ctx, business, o.LineID); err != nil {
+		if so.panel, err = s.Engine.Panel(ctx, s.Engine.DB, business, o.LineID); err != nil {
 			return nil, orderflow.ProviderAnswer(business, o.ID, req.Sub, err)
 		}
 		var ok bool

@@ -169,7 +169,7 @@ func (s *Service) provision(ctx context.Context, id int64, j job) error {
 	if err != nil {
 		return fmt.Errorf("lease order %d: password: %w: %w", id, orderflow.ErrBroken, err)
 	}
-	drv, err := s.Engine.BareMetal(ctx, orderflow.Lease, j.lineID)
+	drv, err := s.Engine.BareMetal(ctx, s.Engine.DB, orderflow.Lease, j.lineID)
 	if err != nil {
 		return err
 	}
@@ -215,7 +215,7 @@ func (s *Service) destroy(ctx context.Context, id int64, j job) error {
 	if taken {
 		return nil
 	}
-	drv, err := s.Engine.BareMetal(ctx, orderflow.Lease, j.lineID)
+	drv, err := s.Engine.BareMetal(ctx, s.Engine.DB, orderflow.Lease, j.lineID)
 	if err == nil {
 		err = drv.PowerMachine(ctx, j.machine, provider.PowerOff)
 	}

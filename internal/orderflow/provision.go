@@ -14,11 +14,12 @@ import (
 )
 
 // Provider opens the driver of an order's line from its sealed provider
-// object. It returns an error naming the line when the object cannot be
+// object, read through q: a caller inside a transaction passes it, so that
+// holding a row lock never waits for a second connection from the pool. It returns an error naming the line when the object cannot be
 // opened or names a driver this binary lacks.
-func (e *Engine) Provider(ctx context.Context, b Business, lineID int64) (provider.Set, error) {
+func (e *Engine) Provider(ctx context.Context, q postgres.Querier, b Business, lineID int64) (provider.Set, error) {
 	var sealed []byte
-	if err := e.DB.QueryRow(ctx, `SELECT provider_config FROM `+b.Lines+` WHERE id = $1`, lineID).Scan(&sealed); err != nil {
+	if err := q.QueryRow(ctx, `SELECT provider_config FROM `+b.Lines+` WHERE id = $1`, lineID).Scan(&sealed); err != nil {
 		return provider.Set{}, fmt.Errorf("orderflow.Provider: %s line %d: %w", b.Name, lineID, err)
 	}
 	object, err := e.Box.Open(sealed)
@@ -79,8 +80,8 @@ func (e *Engine) FailPurchase(ctx context.Context, b Business, orderID int64, re
 
 // VMs opens the driver of a line and returns its cloud servers, or an error
 // wrapping provider.ErrUnsupported when its driver runs none.
-func (e *Engine) VMs(ctx context.Context, b Business, lineID int64) (provider.VMDriver, error) {
-	set, err := e.Provider(ctx, b, lineID)
+func (e *Engine) VMs(ctx context.Context, q postgres.Querier, b Business, lineID int64) (provider.VMDriver, error) {
+	set, err := e.Provider(ctx, q, b, lineID)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +93,8 @@ func (e *Engine) VMs(ctx context.Context, b Business, lineID int64) (provider.VM
 
 // BareMetal opens the driver of a line and returns its bare metal, or an
 // error wrapping provider.ErrUnsupported when its driver runs none.
-func (e *Engine) BareMetal(ctx context.Context, b Business, lineID int64) (provider.BareMetalDriver, error) {
-	set, err := e.Provider(ctx, b, lineID)
+func (e *Engine) BareMetal(ctx context.Context, q postgres.Querier, b Business, lineID int64) (provider.BareMetalDriver, error) {
+	set, err := e.Provider(ctx, q, b, lineID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,8 +106,8 @@ func (e *Engine) BareMetal(ctx context.Context, b Business, lineID int64) (provi
 
 // Panel opens the driver of a line and returns its hosting panel, or an
 // error wrapping provider.ErrUnsupported when its driver runs none.
-func (e *Engine) Panel(ctx context.Context, b Business, lineID int64) (provider.PanelDriver, error) {
-	set, err := e.Provider(ctx, b, lineID)
+func (e *Engine) Panel(ctx context.Context, q postgres.Querier, b Business, lineID int64) (provider.PanelDriver, error) {
+	set, err := e.Provider(ctx, q, b, lineID)
 	if err != nil {
 		return nil, err
 	}

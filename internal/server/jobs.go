@@ -118,7 +118,7 @@ func (s *Service) withVMs(ctx context.Context, id int64, operation bool,
 	if operation && j.status != orderflow.OrderActive {
 		return s.Engine.FinishOperation(ctx, business, id, orderflow.RunKeep)
 	}
-	vms, err := s.Engine.VMs(ctx, business, j.lineID)
+	vms, err := s.Engine.VMs(ctx, s.Engine.DB, business, j.lineID)
 	if err != nil {
 		return err
 	}

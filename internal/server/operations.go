@@ -121,7 +121,7 @@ func (s *Service) Console(ctx context.Context, req *dispatch.Request) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	vms, err := s.Engine.VMs(ctx, business, o.LineID)
+	vms, err := s.Engine.VMs(ctx, s.Engine.DB, business, o.LineID)
 	if err != nil {
 		return nil, orderflow.ProviderAnswer(business, o.ID, "console", err)
 	}
@@ -147,7 +147,7 @@ func (s *Service) Chart(ctx context.Context, req *dispatch.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	vms, err := s.Engine.VMs(ctx, business, o.LineID)
+	vms, err := s.Engine.VMs(ctx, s.Engine.DB, business, o.LineID)
 	if err != nil {
 		return nil, orderflow.ProviderAnswer(business, o.ID, "chart", err)
 	}

@@ -100,7 +100,7 @@ func (s *Service) AddPolicy(ctx context.Context, req *dispatch.Request) (any, er
 	if n >= maxPolicies {
 		return nil, errTooManyPolicies
 	}
-	vms, err := s.Engine.VMs(ctx, business, o.LineID)
+	vms, err := s.Engine.VMs(ctx, s.Engine.DB, business, o.LineID)
 	if err != nil {
 		return nil, orderflow.ProviderAnswer(business, o.ID, "add rule", err)
 	}
@@ -202,7 +202,7 @@ func (s *Service) DeletePolicy(ctx context.Context, req *dispatch.Request) (any,
 		return nil, fmt.Errorf("server: policy %q of order %d: %w", guid, o.ID, err)
 	}
 	if ruleID != "" {
-		vms, err := s.Engine.VMs(ctx, business, o.LineID)
+		vms, err := s.Engine.VMs(ctx, s.Engine.DB, business, o.LineID)
 		if err != nil {
 			return nil, orderflow.ProviderAnswer(business, o.ID, "delete rule", err)
 		}

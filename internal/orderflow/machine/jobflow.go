@@ -46,7 +46,7 @@ var ipmiObject = json.RawMessage(`{"driver":"ipmi"}`)
 // cannot be opened (not linked into the binary).
 func MachineDriver(ctx context.Context, e *orderflow.Engine, b Business, t Target, power bool) (provider.BareMetalDriver, error) {
 	if !power || !t.PowerByBMC {
-		return e.BareMetal(ctx, b, t.LineID)
+		return e.BareMetal(ctx, e.DB, b, t.LineID)
 	}
 	set, err := provider.Open(ipmiObject, e.Providers)
 	if err != nil {
