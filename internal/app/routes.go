@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/zonkvm/zonkvmd/internal/catalog"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/hosting"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
@@ -186,4 +188,22 @@ func read[T any](db *postgres.DB, list func(context.Context, postgres.Querier) (
 	return func(ctx context.Context, _ *dispatch.Request) (any, error) {
 		return list(ctx, db)
 	}
+}
+
+// RefundCall is the API call with which a reseller refunds order id of
+// business (orderflow.Business.Name): the operator's refund (zonkvmd order
+// refund) runs the very same code through the table.
+func RefundCall(business string, id int64) dispatch.Params {
+	guid := strconv.FormatInt(id, 10)
+	switch business {
+	case orderflow.Hosting.Name:
+		return dispatch.NewParams(map[string]any{"action": "hosting_operate", "operate": "hosting_refund", "guid": guid})
+	case orderflow.SQL.Name:
+		return dispatch.NewParams(map[string]any{"action": "sql_operate", "operate": "sql_refund", "guid": guid})
+	case orderflow.Lease.Name:
+		return dispatch.NewParams(map[string]any{"action": "lease_refund", "guid": guid})
+	case orderflow.IDC.Name:
+		return dispatch.NewParams(map[string]any{"action": "idc_refund", "guid": guid})
+	}
+	return dispatch.NewParams(map[string]any{"action": "server_refund", "guid": guid})
 }

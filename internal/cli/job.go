@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"slices"
 	"strconv"
 	"strings"
@@ -154,16 +156,12 @@ func jobRetry(e *env, db *postgres.DB, id int64) (*rivertype.JobRow, error) {
 	default:
 		return nil, fmt.Errorf("job %d is %s: only a discarded, cancelled or retryable job is retried; nothing changed", id, j.State)
 	}
-	var a struct {
-		Business string `json:"business"`
-		OrderID  int64  `json:"order_id"`
-		Op       string `json:"op"`
-	}
-	if json.Unmarshal(j.Args, &a) == nil && orderTables[a.Business] != "" && a.Op != "destroy" {
+	var a jobs.Order
+	if json.Unmarshal(j.Args, &a) == nil && orderTables[a.Business] != "" && j.Kind != jobs.KindDestroy {
 		o, err := loadOrder(e, db, a.Business, a.OrderID)
-		if err == nil && (o.OrderStatus == -1 || o.OrderStatus == -2) {
+		if err == nil && (o.OrderStatus == orderflow.OrderRecycled || o.OrderStatus == orderflow.OrderDeleted) {
 			return nil, fmt.Errorf("job %d acts on %s order %d, which is %s; nothing changed", id, a.Business, a.OrderID,
-				map[int]string{-1: "recycled", -2: "deleted"}[o.OrderStatus])
+				map[int]string{orderflow.OrderRecycled: "recycled", orderflow.OrderDeleted: "deleted"}[o.OrderStatus])
 		}
 	}
 	c, err := riverClient(db)

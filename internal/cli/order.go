@@ -12,17 +12,27 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/zonkvm/zonkvmd/internal/auth"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-// orderTables are the order tables of the five businesses (constants,
-// never input).
-var orderTables = map[string]string{
-	"server": "server_orders", "lease": "lease_orders", "idc": "idc_orders",
-	"hosting": "hosting_orders", "sql": "sql_orders",
-}
+// orderTables are the order tables of the five businesses, by name
+// (orderflow.Business: constants, never input).
+var orderTables = func() map[string]string {
+	m := map[string]string{}
+	for _, b := range orderflow.Businesses {
+		m[b.Name] = b.Orders
+	}
+	return m
+}()
 
-var businessNames = []string{"server", "lease", "idc", "hosting", "sql"}
+var businessNames = func() []string {
+	var names []string
+	for _, b := range orderflow.Businesses {
+		names = append(names, b.Name)
+	}
+	return names
+}()
 
 // orderRow is one order as order list prints it.
 type orderRow struct {

@@ -119,7 +119,7 @@ func notNormal(a orderAct, o orderRow) error {
 // expiry writes): the business's job handler powers it off and sets
 // run_status -2.
 func suspend(e *env, tx pgx.Tx, jc *jobs.Client, a orderAct, o orderRow) error {
-	if o.OrderStatus != 1 {
+	if o.OrderStatus != orderflow.OrderActive {
 		return notNormal(a, o)
 	}
 	if strings.HasPrefix(o.StatusReason, suspendedPrefix) {
@@ -135,7 +135,7 @@ func suspend(e *env, tx pgx.Tx, jc *jobs.Client, a orderAct, o orderRow) error {
 // unsuspend writes the unlock job a renewal writes when it reinstates an
 // order: the business's job handler powers it on and sets run_status 1.
 func unsuspend(e *env, tx pgx.Tx, jc *jobs.Client, a orderAct, o orderRow) error {
-	if !strings.HasPrefix(o.StatusReason, suspendedPrefix) || o.OrderStatus != 1 {
+	if !strings.HasPrefix(o.StatusReason, suspendedPrefix) || o.OrderStatus != orderflow.OrderActive {
 		return fmt.Errorf("%s is not suspended; nothing changed", a.target())
 	}
 	if _, err := tx.Exec(e.ctx, `UPDATE `+orderTables[a.business]+` SET status_reason = '',
@@ -148,7 +148,7 @@ func unsuspend(e *env, tx pgx.Tx, jc *jobs.Client, a orderAct, o orderRow) error
 // extend moves end_time to a.to for free: a renew entry of 0.00 for the
 // added window, with the note.
 func extend(e *env, tx pgx.Tx, a orderAct, o orderRow, resellerID int64) error {
-	if o.OrderStatus != 1 {
+	if o.OrderStatus != orderflow.OrderActive {
 		return notNormal(a, o)
 	}
 	if !a.to.After(o.EndTime) {
@@ -163,21 +163,6 @@ func extend(e *env, tx pgx.Tx, a orderAct, o orderRow, resellerID int64) error {
 		Business: a.business, OrderID: a.id, Reference: o.OrderNo, From: o.EndTime, To: a.to,
 		Note: "free extension: " + a.note})
 	return err
-}
-
-// refundCall is the API call with which a reseller refunds an order of
-// business: the operator's refund runs the very same code.
-//
-// Registration: the action names of this package are here only.
-func refundCall(business string, id int64) dispatch.Params {
-	guid := strconv.FormatInt(id, 10)
-	switch business {
-	case "hosting":
-		return dispatch.NewParams(map[string]any{"action": "hosting_operate", "operate": "hosting_refund", "guid": guid})
-	case "sql":
-		return dispatch.NewParams(map[string]any{"action": "sql_operate", "operate": "sql_refund", "guid": guid})
-	}
-	return dispatch.NewParams(map[string]any{"action": business + "_refund", "guid": guid})
 }
 
 // orderRefund refunds one order for its reseller through the business's
@@ -200,7 +185,7 @@ func orderRefund(e *env, db *postgres.DB, a orderAct) error {
 	if err != nil {
 		return err
 	}
-	answer, err := d.Table.Call(e.ctx, dispatch.Reseller{ID: resellerID, AppID: o.AppID}, refundCall(a.business, a.id))
+	answer, err := d.Table.Call(e.ctx, dispatch.Reseller{ID: resellerID, AppID: o.AppID}, app.RefundCall(a.business, a.id))
 	if err != nil {
 		return fmt.Errorf("%s: %w; nothing changed", a.target(), err)
 	}

@@ -81,7 +81,7 @@ func loadOp(ctx context.Context, q postgres.Querier, req *dispatch.Request, lock
 		return opOrder{}, dispatch.ErrOrderNotFound
 	case err != nil:
 		return opOrder{}, fmt.Errorf("sql order %d: %w", id, err)
-	case o.Status != 1:
+	case o.Status != orderflow.OrderActive:
 		return opOrder{}, dispatch.ErrStatusAbnormal
 	case o.PanelID == 0:
 		return opOrder{}, errNoPanelDB

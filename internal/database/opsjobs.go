@@ -286,7 +286,7 @@ func (s *Service) work(ctx context.Context, a jobs.Order, op string, known []int
 	if err != nil {
 		return fmt.Errorf("sql job %s %d: %w", op, a.OrderID, err)
 	}
-	if o.Status != 1 {
+	if o.Status != orderflow.OrderActive {
 		return fmt.Errorf("sql job %s %d: the order is no longer 正常: %w", op, o.ID, orderflow.ErrBroken)
 	}
 	_, ops, err := s.ops(ctx, s.DB, o)

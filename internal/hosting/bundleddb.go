@@ -105,7 +105,7 @@ func lockHostingForDB(ctx context.Context, tx pgx.Tx, resellerID, id int64) (hos
 		return h, dispatch.ErrOrderNotFound
 	case err != nil:
 		return h, fmt.Errorf("hosting_add_database %d: %w", id, err)
-	case h.Status != 1:
+	case h.Status != orderflow.OrderActive:
 		return h, dispatch.ErrStatusAbnormal
 	case h.ProductDB <= 0:
 		return h, errNoBundledDB
