@@ -30,27 +30,6 @@ func (s *Service) ProvisionJob(ctx context.Context, a jobs.Provision, final bool
 		func(ctx context.Context, tx pgx.Tx) error { return FreeMachine(ctx, tx, a.OrderID) })
 }
 
-// LockJob powers off the machine of an order that expired; one renewed (or
-// refunded) before the job ran is left alone.
-func (s *Service) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
-	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
-		if lock, err := s.Engine.ShouldLock(ctx, orderflow.Lease, id); err != nil || !lock {
-			return err
-		}
-		return machine.Power(ctx, s.Engine, orderflow.Lease, id, j.target(), provider.PowerOff, orderflow.RunLocked)
-	}))
-}
-
-// UnlockJob powers on the machine of an order reinstated by a renewal.
-func (s *Service) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
-	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
-		if unlock, err := s.Engine.ShouldUnlock(ctx, orderflow.Lease, id); err != nil || !unlock {
-			return err
-		}
-		return machine.Power(ctx, s.Engine, orderflow.Lease, id, j.target(), provider.PowerOn, orderflow.RunRunning)
-	}))
-}
-
 // DestroyJob ends a refunded or recycled order (see destroy).
 func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error {
 	return orderflow.Outcome(s.withJob(ctx, a.OrderID, s.destroy))
@@ -82,8 +61,8 @@ func (s *Service) Jobs() jobs.Handlers {
 		Provision: map[string]jobs.Func[jobs.Provision]{b: s.ProvisionJob},
 		Destroy:   map[string]jobs.Func[jobs.Destroy]{b: s.DestroyJob},
 		Resize:    map[string]jobs.Func[jobs.Resize]{b: s.ResizeJob},
-		Lock:      map[string]jobs.Func[jobs.Lock]{b: s.LockJob},
-		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: s.UnlockJob},
+		Lock:      map[string]jobs.Func[jobs.Lock]{b: o.LockJob},
+		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: o.UnlockJob},
 		Start:     map[string]jobs.Func[jobs.Start]{b: o.StartJob},
 		Stop:      map[string]jobs.Func[jobs.Stop]{b: o.StopJob},
 		Restart:   map[string]jobs.Func[jobs.Restart]{b: o.RestartJob},

@@ -51,6 +51,31 @@ func (o Operations) PasswordJob(ctx context.Context, a jobs.Password, final bool
 	})
 }
 
+// LockJob powers off the machine of an order that expired (or that the
+// operator suspended); one renewed or refunded since the job was written is
+// left alone (orderflow.Engine.ShouldLock). UnlockJob powers on the machine
+// of an order reinstated by a renewal.
+func (o Operations) LockJob(ctx context.Context, a jobs.Lock, _ bool) error {
+	return orderflow.Outcome(o.lifecycle(ctx, a.OrderID, o.Engine.ShouldLock, provider.PowerOff, orderflow.RunLocked))
+}
+
+// UnlockJob: see LockJob.
+func (o Operations) UnlockJob(ctx context.Context, a jobs.Unlock, _ bool) error {
+	return orderflow.Outcome(o.lifecycle(ctx, a.OrderID, o.Engine.ShouldUnlock, provider.PowerOn, orderflow.RunRunning))
+}
+
+func (o Operations) lifecycle(ctx context.Context, id int64,
+	should func(context.Context, orderflow.Business, int64) (bool, error), op provider.PowerOp, run int) error {
+	if ok, err := should(ctx, o.Business, id); err != nil || !ok {
+		return err
+	}
+	t, err := o.Find(ctx, id)
+	if err != nil {
+		return err
+	}
+	return Power(ctx, o.Engine, o.Business, id, t, op, run)
+}
+
 func (o Operations) powerJob(ctx context.Context, id int64, kind string, final bool, op provider.PowerOp, run int) error {
 	return o.operate(ctx, id, kind, final, true, func(drv provider.BareMetalDriver, t Target) error {
 		if err := drv.PowerMachine(ctx, t.Machine, op); err != nil {
