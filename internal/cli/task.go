@@ -297,9 +297,9 @@ func deliver(result map[string]string) func(ctx context.Context, tx pgx.Tx, t ma
 		switch {
 		case t.Kind != "provision":
 			return nil
-		case t.Business == "idc":
+		case t.Business == orderflow.IDC.Name:
 			return idc.Racked(ctx, tx, t.OrderID, result, time.Now())
-		case t.Business == "lease":
+		case t.Business == orderflow.Lease.Name:
 			return lease.Delivered(ctx, tx, t.OrderID, time.Now())
 		}
 		return nil
