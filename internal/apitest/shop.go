@@ -240,3 +240,51 @@ func RaceN(n int, f func(i int) Response) []Response {
 	wg.Wait()
 	return out
 }
+
+// State is a fingerprint of everything a charge may change for reseller
+// r on business (server, lease, idc, hosting, sql): r's account, ledger
+// and idempotency records, r's orders of business, every coupon and its
+// uses, the jobs and the operator's tasks. Two equal States mean nothing
+// of these changed in between.
+func (s *Shop) State(t testing.TB, r Reseller, business string) string {
+	t.Helper()
+	orders := pgx.Identifier{business + "_orders"}.Sanitize()
+	var state string
+	require.NoError(t, s.DB.QueryRow(context.Background(), `SELECT json_build_object(
+		'account', (SELECT row_to_json(a) FROM accounts a WHERE a.reseller_id = $1),
+		'ledger', (SELECT json_agg(l ORDER BY l.id) FROM ledger_entries l WHERE l.reseller_id = $1),
+		'keys', (SELECT count(*) FROM idempotency_keys k WHERE k.reseller_id = $1),
+		'orders', (SELECT json_agg(o ORDER BY o.id) FROM `+orders+` o WHERE o.reseller_id = $1),
+		'coupons', (SELECT json_agg(c ORDER BY c.id) FROM coupons c),
+		'coupon_uses', (SELECT count(*) FROM coupon_uses),
+		'jobs', (SELECT count(*) FROM river_job),
+		'tasks', (SELECT count(*) FROM operator_tasks))::text`, r.ID).Scan(&state))
+	return state
+}
+
+// RequireUnusableCouponsRefused makes the coupons that r may not use on
+// business (ids 9001 to 9006: another business's, another reseller's, not
+// yet valid, expired, used up, and one whose minimum no test charge
+// reaches) and fails t unless call, made with each of them and with an
+// unknown id, answers 优惠券不可用 and changes nothing (State).
+func (s *Shop) RequireUnusableCouponsRefused(t testing.TB, r Reseller, business string, call func(couponID string) Response) {
+	t.Helper()
+	other := "hosting"
+	if business == other {
+		other = "server"
+	}
+	owner := s.NewReseller(t, "")
+	s.Exec(t, `INSERT INTO coupons (id, reseller_id, businesses, kind, value, min_amount, valid_from, valid_until, uses)
+		VALUES (9001, NULL, $1, 'amount', 1, 0, '2025-01-01', '2031-01-01', 5),
+		       (9002, $3, $2, 'amount', 1, 0, '2025-01-01', '2031-01-01', 5),
+		       (9003, NULL, $2, 'amount', 1, 0, '2099-01-01', '2099-12-31', 5),
+		       (9004, NULL, $2, 'amount', 1, 0, '2025-01-01', '2025-12-31', 5),
+		       (9005, NULL, $2, 'amount', 1, 0, '2025-01-01', '2031-01-01', 0),
+		       (9006, NULL, $2, 'amount', 1, 1000000, '2025-01-01', '2031-01-01', 5)`,
+		[]string{other}, []string{business}, owner.ID)
+	before := s.State(t, r, business)
+	for _, id := range []string{"9001", "9002", "9003", "9004", "9005", "9006", "9999"} {
+		call(id).Fails(t, "优惠券不可用")
+		require.Equal(t, before, s.State(t, r, business), "coupon %s changed something", id)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -12,6 +11,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
 	"github.com/zonkvm/zonkvmd/internal/dispatch"
 	"github.com/zonkvm/zonkvmd/internal/jobs"
+	"github.com/zonkvm/zonkvmd/internal/orderflow"
 	"github.com/zonkvm/zonkvmd/internal/orderflow/panelorder"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
@@ -133,10 +133,14 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 }
 
 // ResumeAfterRenew serves hosting_resume_after_renew (document 七.8): a
-// site that was stopped because it expired, and is paid up again (its
-// end_time is in the future), becomes 正常 and 运行中, and a start job
-// starts it at the panel. It answers data {}, or 业务状态异常 for a site
-// that is running, unpaid, or neither 正常 nor 已过期.
+// site that a renewal reinstated to 正常 but that is still stopped (a
+// renewal of an expired site leaves it stopped) is started again by an
+// unlock job, which records 运行中 once the panel has started it. The
+// decision is the order's state under its lock, never the daemon's clock:
+// an order still 已过期 (a sweep run for a later instant expires it before
+// its end_time) is not paid for and stays as it is. It answers data {}, or
+// 业务状态异常 for a site that is running, not 正常, or suspended by the
+// operator, and changes nothing then.
 func (s *Service) ResumeAfterRenew(ctx context.Context, req *dispatch.Request) (any, error) {
 	id, err := req.Params.OrderID()
 	if err != nil {
@@ -147,15 +151,15 @@ func (s *Service) ResumeAfterRenew(ctx context.Context, req *dispatch.Request) (
 		if err != nil {
 			return err
 		}
-		stopped := o.Status == orderflow.OrderExpired || (o.Status == orderflow.OrderActive && o.RunStatus != orderflow.RunRunning)
-		if !stopped || !s.now().Before(o.EndTime) {
-			return dispatch.ErrStatusAbnormal
-		}
-		if _, err := tx.Exec(ctx, `UPDATE hosting_orders SET order_status = 1, run_status = 1, updated_at = now()
-			WHERE id = $1`, o.ID); err != nil {
+		var suspended bool
+		if err := tx.QueryRow(ctx, `SELECT starts_with(status_reason, $2) FROM hosting_orders WHERE id = $1`,
+			o.ID, orderflow.SuspendedPrefix).Scan(&suspended); err != nil {
 			return fmt.Errorf("hosting: resume order %d: %w", o.ID, err)
 		}
-		return s.Engine.Jobs.Insert(ctx, tx, jobs.Start{Order: jobs.Order{Business: business.Name, OrderID: o.ID}})
+		if o.Status != orderflow.OrderActive || o.RunStatus == orderflow.RunRunning || suspended {
+			return dispatch.ErrStatusAbnormal
+		}
+		return s.Engine.Jobs.Insert(ctx, tx, jobs.Unlock{Order: jobs.Order{Business: business.Name, OrderID: o.ID}})
 	})
 	return nil, err
 }

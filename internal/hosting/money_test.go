@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zonkvm/zonkvmd/internal/apitest"
+	"github.com/zonkvm/zonkvmd/internal/hosting"
+	"github.com/zonkvm/zonkvmd/internal/jobs"
 )
 
 const (
@@ -259,10 +261,12 @@ func TestAnExpiredSiteIsRenewedStoppedAndThenResumed(t *testing.T) {
 	require.Equal(t, 0, s.Jobs(t, "hosting", id, "start"))
 
 	operate(s, t, r, "hosting_resume_after_renew", guid).OK(t)
+	require.Equal(t, 1, s.Jobs(t, "hosting", id, "unlock"), "its unlock job starts the site")
+	svc := &hosting.Service{DB: s.DB, Box: s.App.Box, Engine: s.App.Engine}
+	require.NoError(t, apitest.Attempt(s.DB, svc.Jobs(), "hosting", id, jobs.KindUnlock, 1))
 	o = order(t, s, r, guid)
 	require.EqualValues(t, 1, o["order_status"])
 	require.EqualValues(t, 1, o["run_status"])
-	require.Equal(t, 1, s.Jobs(t, "hosting", id, "start"))
 	operate(s, t, r, "hosting_resume_after_renew", guid).Fails(t, "业务状态异常")
 	require.Equal(t, "840.00", s.Balance(t, r))
 	s.Verify(t)
