@@ -340,3 +340,10 @@ func (c *Client) Stop(ctx context.Context) error {
 	}
 	return err
 }
+
+// Note records why a job left its order alone as the job's output (River
+// keeps it in the job's metadata; its UI shows it). Outside a River worker
+// (a job run by hand) it does nothing.
+func Note(ctx context.Context, why string) {
+	_ = river.RecordOutput(ctx, map[string]string{"note": why}) // only fails outside a worker
+}

@@ -129,14 +129,22 @@ func (e *Engine) JobPassword(b Business, id int64, sealed []byte) (string, error
 // refunded since the job was written is not, and the job leaves it alone.
 func (e *Engine) ShouldLock(ctx context.Context, b Business, id int64) (bool, error) {
 	status, suspended, err := e.lockState(ctx, b, id)
-	return status == OrderExpired || (status == OrderActive && suspended), err
+	lock := status == OrderExpired || (status == OrderActive && suspended)
+	if err == nil && !lock {
+		jobs.Note(ctx, fmt.Sprintf("order_status %d: no longer expired (renewed or refunded since): left alone", status))
+	}
+	return lock, err
 }
 
 // ShouldUnlock reports whether order id of b is to be started again when
 // its unlock job runs: 正常 and not suspended.
 func (e *Engine) ShouldUnlock(ctx context.Context, b Business, id int64) (bool, error) {
 	status, suspended, err := e.lockState(ctx, b, id)
-	return status == OrderActive && !suspended, err
+	unlock := status == OrderActive && !suspended
+	if err == nil && !unlock {
+		jobs.Note(ctx, fmt.Sprintf("order_status %d, suspended %t: not to be started: left alone", status, suspended))
+	}
+	return unlock, err
 }
 
 func (e *Engine) lockState(ctx context.Context, b Business, id int64) (status int, suspended bool, err error) {
