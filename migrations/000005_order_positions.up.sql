@@ -16,44 +16,49 @@ CREATE TABLE order_position_locks (
     PRIMARY KEY (reseller_id, business)
 );
 
--- zonkvmd_order_position gives a new order (of business TG_ARGV[0]) the
--- position after its reseller's last. Ids are taken before the insert (a
--- purchase may take them from the sequence in an earlier round trip), so a
--- purchase bought at the same time can commit a larger id first: the
--- orders with larger ids, all committed since the lock serializes
--- inserts, move up one and the new order takes the place in front of them.
--- Each statement of a read-committed transaction sees what committed
--- before it began, so once locked the largest position is the last one
--- given (an order inserted in a repeatable-read transaction could miss it:
--- the unique position then refuses the insert rather than number it twice).
+-- A new order's position is given when its transaction commits, by the
+-- deferred constraint trigger zonkvmd_order_position: the row lock that
+-- serializes one reseller's inserts is then held for the commit only, not
+-- from the order's INSERT through the rest of its purchase (the purchase is
+-- serialized on the reseller's account row already; holding a second lock
+-- across its whole transaction made create_order several times slower).
+-- Until then the order carries a placeholder, minus its id (unique, and
+-- never a page's position: pages are ranges of positive positions).
+CREATE FUNCTION zonkvmd_order_placeholder() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.position := -NEW.id;
+    RETURN NEW;
+END $$;
+
+-- zonkvmd_order_position gives a committing order (of business TG_ARGV[0])
+-- the position after its reseller's last. Orders commit in any order of
+-- their ids, so one with a smaller id than orders committed before it moves
+-- them up one and takes the place in front of them. The lock makes the
+-- reseller's commits number one after the other; each statement of a
+-- read-committed transaction sees what committed before it began, so once
+-- locked the largest position is the last one given. Only when the
+-- reseller's last order has a larger id is anything moved, so numbering a
+-- million orders in one transaction stays linear.
 CREATE FUNCTION zonkvmd_order_position() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    top   bigint;
-    later bigint;
+    top    bigint;
+    top_id bigint;
+    later  bigint := 0;
 BEGIN
     INSERT INTO order_position_locks (reseller_id, business) VALUES (NEW.reseller_id, TG_ARGV[0])
     ON CONFLICT DO NOTHING;
     PERFORM FROM order_position_locks WHERE reseller_id = NEW.reseller_id AND business = TG_ARGV[0] FOR UPDATE;
-    CASE TG_ARGV[0]
-    WHEN 'server' THEN
-        SELECT max(position) INTO top FROM server_orders WHERE reseller_id = NEW.reseller_id;
-        UPDATE server_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id;
-    WHEN 'lease' THEN
-        SELECT max(position) INTO top FROM lease_orders WHERE reseller_id = NEW.reseller_id;
-        UPDATE lease_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id;
-    WHEN 'idc' THEN
-        SELECT max(position) INTO top FROM idc_orders WHERE reseller_id = NEW.reseller_id;
-        UPDATE idc_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id;
-    WHEN 'hosting' THEN
-        SELECT max(position) INTO top FROM hosting_orders WHERE reseller_id = NEW.reseller_id;
-        UPDATE hosting_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id;
-    WHEN 'sql' THEN
-        SELECT max(position) INTO top FROM sql_orders WHERE reseller_id = NEW.reseller_id;
-        UPDATE sql_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id;
-    END CASE;
-    GET DIAGNOSTICS later = ROW_COUNT;
-    NEW.position := coalesce(top, 0) + 1 - later;
-    RETURN NEW;
+    EXECUTE format('SELECT position, id FROM %I WHERE reseller_id = $1 AND position > 0
+                    ORDER BY position DESC LIMIT 1', TG_TABLE_NAME)
+        INTO top, top_id USING NEW.reseller_id;
+    IF top_id > NEW.id THEN
+        EXECUTE format('UPDATE %I SET position = position + 1 WHERE reseller_id = $1 AND id > $2 AND position > 0',
+                       TG_TABLE_NAME) USING NEW.reseller_id, NEW.id;
+        GET DIAGNOSTICS later = ROW_COUNT;
+    END IF;
+    EXECUTE format('UPDATE %I SET position = $1 WHERE id = $2', TG_TABLE_NAME)
+        USING coalesce(top, 0) + 1 - later, NEW.id;
+    RETURN NULL;
 END $$;
 
 -- zonkvmd_orders_kept refuses what would break the positions: deleting an
@@ -70,7 +75,7 @@ BEGIN
 END $$;
 
 -- server
-ALTER TABLE server_orders ADD COLUMN position bigint CHECK (position > 0);
+ALTER TABLE server_orders ADD COLUMN position bigint CHECK (position <> 0);
 UPDATE server_orders o SET position = p.position
 FROM (SELECT id, row_number() OVER (PARTITION BY reseller_id ORDER BY id) AS position FROM server_orders) p
 WHERE p.id = o.id;
@@ -80,13 +85,15 @@ ALTER TABLE server_orders ALTER COLUMN position SET NOT NULL;
 ALTER TABLE server_orders ADD CONSTRAINT server_orders_position UNIQUE (reseller_id, position) DEFERRABLE;
 INSERT INTO order_position_locks (reseller_id, business)
 SELECT DISTINCT reseller_id, 'server' FROM server_orders;
-CREATE TRIGGER server_orders_position BEFORE INSERT ON server_orders
-    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('server');
+CREATE TRIGGER server_orders_placeholder BEFORE INSERT ON server_orders
+    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_placeholder();
+CREATE CONSTRAINT TRIGGER server_orders_numbered AFTER INSERT ON server_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('server');
 CREATE TRIGGER server_orders_kept BEFORE DELETE OR UPDATE OF id, reseller_id ON server_orders
     FOR EACH ROW EXECUTE FUNCTION zonkvmd_orders_kept();
 
 -- lease
-ALTER TABLE lease_orders ADD COLUMN position bigint CHECK (position > 0);
+ALTER TABLE lease_orders ADD COLUMN position bigint CHECK (position <> 0);
 UPDATE lease_orders o SET position = p.position
 FROM (SELECT id, row_number() OVER (PARTITION BY reseller_id ORDER BY id) AS position FROM lease_orders) p
 WHERE p.id = o.id;
@@ -96,13 +103,15 @@ ALTER TABLE lease_orders ALTER COLUMN position SET NOT NULL;
 ALTER TABLE lease_orders ADD CONSTRAINT lease_orders_position UNIQUE (reseller_id, position) DEFERRABLE;
 INSERT INTO order_position_locks (reseller_id, business)
 SELECT DISTINCT reseller_id, 'lease' FROM lease_orders;
-CREATE TRIGGER lease_orders_position BEFORE INSERT ON lease_orders
-    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('lease');
+CREATE TRIGGER lease_orders_placeholder BEFORE INSERT ON lease_orders
+    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_placeholder();
+CREATE CONSTRAINT TRIGGER lease_orders_numbered AFTER INSERT ON lease_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('lease');
 CREATE TRIGGER lease_orders_kept BEFORE DELETE OR UPDATE OF id, reseller_id ON lease_orders
     FOR EACH ROW EXECUTE FUNCTION zonkvmd_orders_kept();
 
 -- idc
-ALTER TABLE idc_orders ADD COLUMN position bigint CHECK (position > 0);
+ALTER TABLE idc_orders ADD COLUMN position bigint CHECK (position <> 0);
 UPDATE idc_orders o SET position = p.position
 FROM (SELECT id, row_number() OVER (PARTITION BY reseller_id ORDER BY id) AS position FROM idc_orders) p
 WHERE p.id = o.id;
@@ -112,13 +121,15 @@ ALTER TABLE idc_orders ALTER COLUMN position SET NOT NULL;
 ALTER TABLE idc_orders ADD CONSTRAINT idc_orders_position UNIQUE (reseller_id, position) DEFERRABLE;
 INSERT INTO order_position_locks (reseller_id, business)
 SELECT DISTINCT reseller_id, 'idc' FROM idc_orders;
-CREATE TRIGGER idc_orders_position BEFORE INSERT ON idc_orders
-    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('idc');
+CREATE TRIGGER idc_orders_placeholder BEFORE INSERT ON idc_orders
+    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_placeholder();
+CREATE CONSTRAINT TRIGGER idc_orders_numbered AFTER INSERT ON idc_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('idc');
 CREATE TRIGGER idc_orders_kept BEFORE DELETE OR UPDATE OF id, reseller_id ON idc_orders
     FOR EACH ROW EXECUTE FUNCTION zonkvmd_orders_kept();
 
 -- hosting
-ALTER TABLE hosting_orders ADD COLUMN position bigint CHECK (position > 0);
+ALTER TABLE hosting_orders ADD COLUMN position bigint CHECK (position <> 0);
 UPDATE hosting_orders o SET position = p.position
 FROM (SELECT id, row_number() OVER (PARTITION BY reseller_id ORDER BY id) AS position FROM hosting_orders) p
 WHERE p.id = o.id;
@@ -128,13 +139,15 @@ ALTER TABLE hosting_orders ALTER COLUMN position SET NOT NULL;
 ALTER TABLE hosting_orders ADD CONSTRAINT hosting_orders_position UNIQUE (reseller_id, position) DEFERRABLE;
 INSERT INTO order_position_locks (reseller_id, business)
 SELECT DISTINCT reseller_id, 'hosting' FROM hosting_orders;
-CREATE TRIGGER hosting_orders_position BEFORE INSERT ON hosting_orders
-    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('hosting');
+CREATE TRIGGER hosting_orders_placeholder BEFORE INSERT ON hosting_orders
+    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_placeholder();
+CREATE CONSTRAINT TRIGGER hosting_orders_numbered AFTER INSERT ON hosting_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('hosting');
 CREATE TRIGGER hosting_orders_kept BEFORE DELETE OR UPDATE OF id, reseller_id ON hosting_orders
     FOR EACH ROW EXECUTE FUNCTION zonkvmd_orders_kept();
 
 -- sql
-ALTER TABLE sql_orders ADD COLUMN position bigint CHECK (position > 0);
+ALTER TABLE sql_orders ADD COLUMN position bigint CHECK (position <> 0);
 UPDATE sql_orders o SET position = p.position
 FROM (SELECT id, row_number() OVER (PARTITION BY reseller_id ORDER BY id) AS position FROM sql_orders) p
 WHERE p.id = o.id;
@@ -144,7 +157,9 @@ ALTER TABLE sql_orders ALTER COLUMN position SET NOT NULL;
 ALTER TABLE sql_orders ADD CONSTRAINT sql_orders_position UNIQUE (reseller_id, position) DEFERRABLE;
 INSERT INTO order_position_locks (reseller_id, business)
 SELECT DISTINCT reseller_id, 'sql' FROM sql_orders;
-CREATE TRIGGER sql_orders_position BEFORE INSERT ON sql_orders
-    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('sql');
+CREATE TRIGGER sql_orders_placeholder BEFORE INSERT ON sql_orders
+    FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_placeholder();
+CREATE CONSTRAINT TRIGGER sql_orders_numbered AFTER INSERT ON sql_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION zonkvmd_order_position('sql');
 CREATE TRIGGER sql_orders_kept BEFORE DELETE OR UPDATE OF id, reseller_id ON sql_orders
     FOR EACH ROW EXECUTE FUNCTION zonkvmd_orders_kept();
