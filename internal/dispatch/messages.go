@@ -38,6 +38,8 @@ var (
 	ErrCouponUnusable   = msg("优惠券不可用")
 	ErrPackageNotFound  = msg("套餐不存在")
 	ErrUpgradeHigher    = msg("只能升级到更高配置")
+	ErrUpgradeNoChange  = msg("升级后的配置与当前配置相同")
+	ErrConfigOffLine    = msg("订单当前配置已不在线路可选范围内,请联系客服")
 	ErrIISOnly          = msg("该线路为Linux面板,不支持IIS证书操作")
 	ErrBackupsFull      = msg("备份数量已达上限,请先删除旧备份")
 	ErrPanelNotFound    = msg("面板上找不到该站点或项目")

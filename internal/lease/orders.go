@@ -50,7 +50,7 @@ type leaseOrder struct {
 	LoginPassword  string           `json:"login_password"`
 	SystemPort     string           `json:"system_port"`
 	BuyTime        apitype.DateTime `json:"buy_time"`
-	StartTime      apitype.DateTime `json:"start_time"` // null until delivered
+	StartTime      apitype.DateTime `json:"start_time"` // buy_time until delivered
 	EndTime        apitype.DateTime `json:"end_time"`
 	OrderStatus    int              `json:"order_status"`
 	RunStatus      int              `json:"run_status"`
@@ -69,8 +69,8 @@ SELECT o.id, p.guid, l.guid, COALESCE(m.name, ''), p.size,
        p.cpu_value, p.cpu, p.cpu_num, p.cpu_max_num, p.memory, p.memory_num,
        p.memory_max_num, p.harddisk_guid, p.harddisk_max_num, p.raid_tips,
        o.bandwidth, o.defense, o.ipnum, COALESCE(sy.guid, ''), o.login_name,
-       o.login_password_enc, o.system_port, o.buy_time, o.start_time, o.end_time,
-       o.order_status, o.run_status, o.act_status, COALESCE(m.ip, '[]'),
+       o.login_password_enc, o.system_port, o.buy_time, COALESCE(o.start_time, o.buy_time), o.end_time,
+       o.order_status, CASE WHEN o.order_status = 0 THEN -1 ELSE o.run_status END, o.act_status, COALESCE(m.ip, '[]'),
        l.provider_driver
 FROM lease_orders o
 JOIN lease_lines l ON l.id = o.line_id
