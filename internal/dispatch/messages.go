@@ -3,6 +3,7 @@ package dispatch
 import (
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // Error is an answer for the reseller: code 0 with Msg. Status is the HTTP
@@ -70,6 +71,12 @@ func ParamError(name, why string) *Error {
 // "缺少必要参数: <name>".
 func MissingParam(name string) *Error {
 	return msg(ErrMissingParams.Msg + ": " + name)
+}
+
+// MissingOneOf is the answer when none of names, of which a request needs
+// at least one, is given: "缺少必要参数: <a> 或 <b>".
+func MissingOneOf(names ...string) *Error {
+	return MissingParam(strings.Join(names, " 或 "))
 }
 
 // asAPIError returns the reseller-facing error inside err, or nil when err
