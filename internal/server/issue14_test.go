@@ -150,3 +150,16 @@ func TestAFailedJobThatLostARaceWithARefundKeepsTheRefundsReason(t *testing.T) {
 	require.NoError(t, apitest.Do(s.jobs.Jobs(), "server", id, jobs.KindStop, true))
 	require.Equal(t, "refunded", statusReason(t, s.Env, id), fmt.Sprint("order ", id))
 }
+
+func TestARenewalRefusedByANarrowedLineNamesNoParameter(t *testing.T) {
+	t.Parallel()
+	s := newShop(t)
+	r := s.NewReseller(t, "1000")
+	var c apitest.Created
+	s.buy(t, r, "NARROW-1", example).Into(t, &c) // harddisks 40,80
+	s.Activate(t, "server", c.IDs[0])
+	s.Exec(t, `UPDATE server_lines SET harddisk_max_size = 50 WHERE guid = $1`, lineGUID)
+	s.Env.Call(t, r, "server_renew", c.IDs[0], "renewLength", "1").Fails(t, "订单当前配置已不在线路可选范围内,请联系客服")
+	s.Env.Call(t, r, "server_upgrade", c.IDs[0], "cpu", "8").Fails(t, "订单当前配置已不在线路可选范围内,请联系客服")
+	require.Equal(t, "730.00", s.Balance(t, r))
+}

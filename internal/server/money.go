@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strconv"
 	"time"
@@ -39,7 +38,7 @@ func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error)
 			}
 			m, err := l.current(o.Cfg, o.SystemDisk)
 			if err != nil {
-				return time.Time{}, decimal.Zero, heldPriceError(err)
+				return time.Time{}, decimal.Zero, orderflow.HeldPriceError(err)
 			}
 			factor, err := l.discount(months)
 			if err != nil {
@@ -81,7 +80,7 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			}
 			before, err := l.current(o.Cfg, o.SystemDisk)
 			if err != nil {
-				return decimal.Zero, decimal.Zero, nil, heldPriceError(err)
+				return decimal.Zero, decimal.Zero, nil, orderflow.HeldPriceError(err)
 			}
 			after, err := l.current(next, o.SystemDisk)
 			if err != nil {
@@ -150,17 +149,6 @@ func (s *Service) Refund(ctx context.Context, req *dispatch.Request) (any, error
 		}
 		return orderflow.Refund{Held: o.Held, RefundDays: l.RefundDays}, nil
 	})
-}
-
-// heldPriceError is the answer when an order's own configuration no
-// longer prices on its line (the operator narrowed the line since): no
-// parameter of the request is at fault, so none is named.
-func heldPriceError(err error) error {
-	var fe *pricing.FieldError
-	if errors.As(err, &fe) {
-		return dispatch.ErrConfigOffLine
-	}
-	return orderflow.APIError(err)
 }
 
 // equal reports whether c and d are the same configuration.

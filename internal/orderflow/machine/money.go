@@ -86,7 +86,7 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 			}
 			monthly, err := o.Monthly(l, o.Cfg)
 			if err != nil {
-				return time.Time{}, decimal.Zero, orderflow.APIError(err)
+				return time.Time{}, decimal.Zero, orderflow.HeldPriceError(err)
 			}
 			return orderflow.Extend(o.BuyTime, o.EndTime, months),
 				pricing.PeriodCharge(monthly, months, l.Pricing.Discounts.Factor(months)), nil
@@ -122,7 +122,7 @@ func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) 
 			}
 			before, err := o.Monthly(l, o.Cfg)
 			if err != nil {
-				return decimal.Zero, decimal.Zero, nil, orderflow.APIError(err)
+				return decimal.Zero, decimal.Zero, nil, orderflow.HeldPriceError(err)
 			}
 			after, err := o.Monthly(l, next)
 			if err != nil {
