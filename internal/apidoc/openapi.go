@@ -34,6 +34,7 @@ var Messages = []*dispatch.Error{
 	dispatch.ErrNoBalance, dispatch.ErrOrderNotFound, dispatch.ErrRefundExpired, dispatch.ErrOrderExists,
 	dispatch.ErrStatusAbnormal, dispatch.ErrOperationRunning, dispatch.ErrOutOfStock,
 	dispatch.ErrCouponUnusable, dispatch.ErrPackageNotFound, dispatch.ErrUpgradeHigher,
+	dispatch.ErrUpgradeNoChange, dispatch.ErrConfigOffLine,
 }
 
 // OpenAPI returns the OpenAPI 3.1 description of POST /api/same/index: one

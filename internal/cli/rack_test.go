@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"testing"
 
@@ -109,4 +110,45 @@ func TestALeaseInstalledByStaffIsDeliveredByTaskDone(t *testing.T) {
 	env.Post(t, r.Form("getlease", "guid", strconv.FormatInt(c.IDs[0], 10))).Into(t, &order)
 	require.EqualValues(t, 1, order["order_status"])
 	require.NotNil(t, order["start_time"])
+}
+
+func TestStaffAddressesBecomeALeasesAndAColocationsAddresses(t *testing.T) {
+	url, db, env := migratedShop(t)
+	ctx := context.Background()
+	r := env.NewReseller(t, "50000")
+	var c struct{ IDs []int64 }
+	env.Post(t, r.Form("create_order", "obj_type", "create_lease", "order_id", "L-IPS",
+		"line_guid", "20250409132657673528", "product_guid", "1721941250649658",
+		"system_guid", "1659170791658716", "content", `{"ip_num":4}`)).Into(t, &c)
+	lease := c.IDs[0]
+	task, err := manual.AddTask(ctx, db, "lease", lease, "provision", map[string]any{"image": "CentOS7.9_40"})
+	require.NoError(t, err)
+	code, _, errOut := zonkvmd(t, url, "task", "done", strconv.FormatInt(task.ID, 10),
+		"--ip", "198.51.100.30,198.51.100.31,198.51.100.32,198.51.100.33")
+	require.Equal(t, 0, code, errOut)
+	var order map[string]any
+	env.Post(t, r.Form("getlease", "guid", strconv.FormatInt(lease, 10))).Into(t, &order)
+	require.EqualValues(t, 1, order["order_status"])
+	var list []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(order["ip"].(string)), &list))
+	require.Len(t, list, 4, "the machine's own address, then the three after the first of --ip")
+	require.Equal(t, "198.51.100.31", list[1]["ip"])
+	require.Equal(t, "198.51.100.33", list[3]["ip"])
+
+	// A colocation's resize task closed with --ip gives it those addresses.
+	env.Post(t, r.Form("create_order", "obj_type", "create_idc", "order_id", "I-IPS",
+		"line_guid", "20250409132657673520", "product_guid", "20250409132727581219", "content", `{}`)).Into(t, &c)
+	idc := c.IDs[0]
+	_, err = db.Exec(ctx, `UPDATE idc_orders SET order_status = 1, ip = '[{"ip":"198.51.100.40"}]' WHERE id = $1`, idc)
+	require.NoError(t, err)
+	resize, err := manual.AddTask(ctx, db, "idc", idc, "resize", map[string]any{"ipnum": 4})
+	require.NoError(t, err)
+	code, _, errOut = zonkvmd(t, url, "task", "done", strconv.FormatInt(resize.ID, 10),
+		"--ip", "198.51.100.40,198.51.100.41,198.51.100.42,198.51.100.43")
+	require.Equal(t, 0, code, errOut)
+	env.Post(t, r.Form("getidc", "guid", strconv.FormatInt(idc, 10))).Into(t, &order)
+	list = nil
+	require.NoError(t, json.Unmarshal([]byte(order["ip"].(string)), &list))
+	require.Len(t, list, 4)
+	require.Equal(t, "198.51.100.43", list[3]["ip"])
 }

@@ -291,16 +291,26 @@ func printTask(e *env, t manual.Task) error {
 
 // deliver applies a completed provisioning task to its order: racking a
 // colocated machine delivers a colocation order; installing a leased
-// machine by hand (manual or IPMI-only lines) delivers a lease.
+// machine by hand (manual or IPMI-only lines) delivers a lease, the
+// addresses after the first of --ip being its extra ones. A resize task
+// closed with --ip gives the order those addresses.
 func deliver(result map[string]string) func(ctx context.Context, tx pgx.Tx, t manual.Task) error {
 	return func(ctx context.Context, tx pgx.Tx, t manual.Task) error {
+		ip := strings.TrimSpace(result["ip"])
 		switch {
+		case t.Kind == "resize" && ip != "" && t.Business == orderflow.IDC.Name:
+			return idc.Readdressed(ctx, tx, t.OrderID, ip)
+		case t.Kind == "resize" && ip != "" && t.Business == orderflow.Lease.Name:
+			return lease.SetExtraIPs(ctx, tx, t.OrderID, lease.ExtraOfTask(ip))
 		case t.Kind != "provision":
 			return nil
 		case t.Business == orderflow.IDC.Name:
 			return idc.Racked(ctx, tx, t.OrderID, result, time.Now())
 		case t.Business == orderflow.Lease.Name:
-			return lease.Delivered(ctx, tx, t.OrderID, time.Now())
+			if err := lease.Delivered(ctx, tx, t.OrderID, time.Now()); err != nil {
+				return err
+			}
+			return lease.SetExtraIPs(ctx, tx, t.OrderID, lease.ExtraOfTask(result["ip"]))
 		}
 		return nil
 	}

@@ -76,7 +76,7 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			return panelorder.Change{}, err
 		}
 		if strings.TrimSpace(guid) == o.Product.GUID {
-			return panelorder.Change{}, dispatch.ErrUpgradeHigher
+			return panelorder.Change{}, dispatch.ErrUpgradeNoChange
 		}
 		next, err := loadProduct(ctx, tx, "new_product_guid", guid)
 		if err != nil {

@@ -192,7 +192,7 @@ func TestUpgradesMoveToDearerProductsOfTheLineOnly(t *testing.T) {
 		msg string
 	}{
 		{nil, "缺少必要参数: new_product_guid"},
-		{[]string{"new_product_guid", productGUID}, "只能升级到更高配置"},
+		{[]string{"new_product_guid", productGUID}, "升级后的配置与当前配置相同"},
 		{[]string{"new_product_guid", "cheap"}, "只能升级到更高配置"},
 		{[]string{"new_product_guid", "elsewhere"}, "参数错误: new_product_guid 不支持该线路"},
 		{[]string{"new_product_guid", "nope"}, "参数错误: new_product_guid 不存在"},

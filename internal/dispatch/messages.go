@@ -3,6 +3,7 @@ package dispatch
 import (
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // Error is an answer for the reseller: code 0 with Msg. Status is the HTTP
@@ -38,6 +39,8 @@ var (
 	ErrCouponUnusable   = msg("优惠券不可用")
 	ErrPackageNotFound  = msg("套餐不存在")
 	ErrUpgradeHigher    = msg("只能升级到更高配置")
+	ErrUpgradeNoChange  = msg("升级后的配置与当前配置相同")
+	ErrConfigOffLine    = msg("订单当前配置已不在线路可选范围内,请联系客服")
 	ErrIISOnly          = msg("该线路为Linux面板,不支持IIS证书操作")
 	ErrBackupsFull      = msg("备份数量已达上限,请先删除旧备份")
 	ErrPanelNotFound    = msg("面板上找不到该站点或项目")
@@ -68,6 +71,12 @@ func ParamError(name, why string) *Error {
 // "缺少必要参数: <name>".
 func MissingParam(name string) *Error {
 	return msg(ErrMissingParams.Msg + ": " + name)
+}
+
+// MissingOneOf is the answer when none of names, of which a request needs
+// at least one, is given: "缺少必要参数: <a> 或 <b>".
+func MissingOneOf(names ...string) *Error {
+	return MissingParam(strings.Join(names, " 或 "))
 }
 
 // asAPIError returns the reseller-facing error inside err, or nil when err

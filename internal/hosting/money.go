@@ -95,7 +95,7 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 		}
 		guid, flowText = strings.TrimSpace(guid), strings.TrimSpace(flowText)
 		if guid == "" && flowText == "" {
-			return panelorder.Change{}, dispatch.MissingParam("new_product_guid")
+			return panelorder.Change{}, dispatch.MissingOneOf("flow", "new_product_guid")
 		}
 		next := product{Product: o.Product, Pricing: o.Detail.Pricing}
 		if guid != "" && guid != o.Product.GUID {
@@ -115,7 +115,7 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			flow = int(f)
 		}
 		if next.ID == o.Product.ID && flow == o.Detail.Flow {
-			return panelorder.Change{}, dispatch.ErrUpgradeHigher
+			return panelorder.Change{}, dispatch.ErrUpgradeNoChange
 		}
 		m, err := next.monthly(flow, "flow")
 		if err != nil {

@@ -306,9 +306,10 @@ func TestUpgradesChargeTheDifferenceForTheRestOfThePeriod(t *testing.T) {
 		kv  []string
 		msg string
 	}{
-		{nil, "缺少必要参数: new_product_guid"},
+		{nil, "缺少必要参数: flow 或 new_product_guid"},
 		{[]string{"new_product_guid", "cheap"}, "只能升级到更高配置"},
-		{[]string{"flow", "50"}, "只能升级到更高配置"},
+		{[]string{"flow", "50"}, "升级后的配置与当前配置相同"},
+		{[]string{"new_product_guid", "b-type", "flow", "50"}, "升级后的配置与当前配置相同"},
 		{[]string{"flow", "40"}, "参数错误: flow 不能低于原配置"},
 		{[]string{"flow", "60"}, "参数错误: flow 不在可选范围"}, // b-type steps by 25
 		{[]string{"new_product_guid", "nope"}, "参数错误: new_product_guid 不存在"},

@@ -67,7 +67,7 @@ SELECT o.id, o.client_user_id, o.name, p.guid, l.guid, o.domain,
        o.domain_list, o.path, o.use_disk, p.disk, p.db, o.db_type, o.db_code,
        o.program, o.program_version, l.ip, o.use_flow, o.flow, o.ftpport,
        o.ftp_id, o.ftp_status, o.ftp_name, o.ftp_password_enc, o.buy_time,
-       o.start_time, o.end_time, o.order_status, o.run_status, o.remarks,
+       o.start_time, o.end_time, o.order_status, CASE WHEN o.order_status = 0 THEN -1 ELSE o.run_status END, o.remarks,
        o.renew_auto, o.renew_price, o.buymonths
 FROM hosting_orders o
 JOIN hosting_lines l ON l.id = o.line_id

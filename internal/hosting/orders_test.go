@@ -59,6 +59,18 @@ func TestGetHostingAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	}, got)
 }
 
+func TestASiteNotYetOpenedIsNotRunning(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.Caller(t)
+	o := testfactory.HostingOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.HostingOrderRow) { o.OrderStatus = 0 })
+	data, err := c.Call(t, "gethosting", map[string]any{"guid": id(o.ID)})
+	require.NoError(t, err)
+	got := testfactory.Object(t, data)
+	require.Equal(t, testfactory.Number(0), got["order_status"])
+	require.Equal(t, testfactory.Number(-1), got["run_status"], "开通中: not running yet")
+}
+
 // TestHostingOrderQueries runs the checks every business's order queries share
 // (testfactory.CheckOrderQueries).
 func TestHostingOrderQueries(t *testing.T) {

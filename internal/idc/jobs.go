@@ -38,12 +38,31 @@ func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error 
 }
 
 // ResizeJob applies an upgrade: bandwidth, IPs and defense are the
-// network's, so staff change them (a task).
+// network's, so staff change them (a task; closed with --ip, it gives the
+// order's addresses anew). On the simulator, where there are no staff, the
+// order gets its ipnum simulated addresses at once.
 func (s *Service) ResizeJob(ctx context.Context, a jobs.Resize, _ bool) error {
 	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
+		if j.driver == machine.SimDriver {
+			return s.readdress(ctx, id, j.cfg.IPNum)
+		}
 		return machine.AskStaff(ctx, s.Engine, orderflow.IDC, j.driver, id, "resize",
 			map[string]any{"bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
 	}))
+}
+
+// readdress gives a delivered order on the simulator its n simulated
+// addresses (the first stays what it was).
+func (s *Service) readdress(ctx context.Context, id int64, n int) error {
+	ip, err := simAddresses(id, n)
+	if err != nil {
+		return err
+	}
+	if _, err := s.DB.Exec(ctx, `UPDATE idc_orders SET ip = $2, updated_at = now()
+		WHERE id = $1 AND order_status IN (1, 3)`, id, ip); err != nil {
+		return fmt.Errorf("idc order %d: addresses: %w", id, err)
+	}
+	return nil
 }
 
 // withJob reads order id's job data for do.

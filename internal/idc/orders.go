@@ -36,7 +36,7 @@ type idcOrder struct {
 	Defense       int              `json:"defense"`
 	IPNum         int              `json:"ipnum"`
 	BuyTime       apitype.DateTime `json:"buy_time"`
-	StartTime     apitype.DateTime `json:"start_time"` // null until racked
+	StartTime     apitype.DateTime `json:"start_time"` // buy_time until racked
 	EndTime       apitype.DateTime `json:"end_time"`
 	OrderStatus   int              `json:"order_status"`
 	RunStatus     int              `json:"run_status"`
@@ -53,8 +53,8 @@ type idcOrder struct {
 // idc_products, api_type from the line's driver.
 const selectIdcOrders = `
 SELECT o.id, p.guid, l.guid, o.name, p.product_type, p.size, o.power,
-       o.bandwidth, o.defense, o.ipnum, o.buy_time, o.start_time, o.end_time,
-       o.order_status, o.run_status, o.act_status, o.ip, o.system_port,
+       o.bandwidth, o.defense, o.ipnum, o.buy_time, COALESCE(o.start_time, o.buy_time), o.end_time,
+       o.order_status, CASE WHEN o.order_status = 0 THEN -1 ELSE o.run_status END, o.act_status, o.ip, o.system_port,
        o.login_name, o.login_password_enc, l.provider_driver
 FROM idc_orders o
 JOIN idc_lines l ON l.id = o.line_id

@@ -1,6 +1,7 @@
 package idc_test
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestGetIdcAnswersEveryDocumentedFieldWithItsType(t *testing.T) {
 	}, got)
 }
 
-func TestGetIdcOfAnUnrackedOrderHasANullStartTime(t *testing.T) {
+func TestGetIdcOfAnUnrackedOrderStartsAtItsPurchase(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	c := f.Caller(t)
@@ -63,7 +64,8 @@ func TestGetIdcOfAnUnrackedOrderHasANullStartTime(t *testing.T) {
 	data, err := c.Call(t, "getidc", map[string]any{"guid": id(o.ID)})
 	require.NoError(t, err)
 	got := testfactory.Object(t, data)
-	require.Nil(t, got["start_time"])
+	require.Equal(t, got["buy_time"], got["start_time"], "the purchase time until it is racked")
+	require.Equal(t, "-1", fmt.Sprint(got["run_status"]), "not running before it is racked")
 	require.Equal(t, "[]", got["ip"])
 }
 

@@ -26,11 +26,7 @@ func Racked(ctx context.Context, tx pgx.Tx, orderID int64, result map[string]str
 	if strings.TrimSpace(result["ip"]) == "" {
 		return fmt.Errorf("idc order %d: racking a colocated machine needs its address (--ip)", orderID)
 	}
-	var ips []catalog.MachineIP
-	for _, ip := range strings.Split(result["ip"], ",") {
-		ips = append(ips, catalog.MachineIP{IP: strings.TrimSpace(ip)})
-	}
-	ipJSON, err := json.Marshal(ips)
+	ipJSON, err := ipList(result["ip"])
 	if err != nil {
 		return err
 	}
@@ -51,9 +47,37 @@ func Racked(ctx context.Context, tx pgx.Tx, orderID int64, result map[string]str
 			bmc_password_enc = COALESCE($7, bmc_password_enc), order_status = 1, run_status = 1, act_status = 0,
 			start_time = $8, updated_at = now()
 		WHERE id = $1 AND order_status = 0`,
-		orderID, string(ipJSON), result["cabinet_sn"], result["bmc_host"], port, result["bmc_username"], password, now)
+		orderID, ipJSON, result["cabinet_sn"], result["bmc_host"], port, result["bmc_username"], password, now)
 	if err != nil {
 		return fmt.Errorf("idc order %d: racked: %w", orderID, err)
 	}
 	return nil
+}
+
+// Readdressed gives colocation order id the addresses staff gave when they
+// closed its resize task (`zonkvmd task done ID --ip a,b,c`, after an
+// upgrade that changed ipnum). It runs in the task's transaction and
+// returns the database's error.
+func Readdressed(ctx context.Context, tx pgx.Tx, orderID int64, commaList string) error {
+	ipJSON, err := ipList(commaList)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE idc_orders SET ip = $2, updated_at = now() WHERE id = $1`,
+		orderID, ipJSON); err != nil {
+		return fmt.Errorf("idc order %d: readdressed: %w", orderID, err)
+	}
+	return nil
+}
+
+// ipList is the ip JSON of getidc for a comma-separated list of addresses.
+func ipList(commaList string) (string, error) {
+	var ips []catalog.MachineIP
+	for _, ip := range strings.Split(commaList, ",") {
+		if ip = strings.TrimSpace(ip); ip != "" {
+			ips = append(ips, catalog.MachineIP{IP: ip})
+		}
+	}
+	b, err := json.Marshal(ips)
+	return string(b), err
 }

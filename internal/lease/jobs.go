@@ -36,11 +36,15 @@ func (s *Service) DestroyJob(ctx context.Context, a jobs.Destroy, _ bool) error 
 }
 
 // ResizeJob applies an upgrade: bandwidth, IPs and defense are the
-// network's, so staff change them (a task).
+// network's, so staff change them (a task); the extra addresses are then
+// read again from the provider (recordAddresses).
 func (s *Service) ResizeJob(ctx context.Context, a jobs.Resize, _ bool) error {
 	return orderflow.Outcome(s.withJob(ctx, a.OrderID, func(ctx context.Context, id int64, j job) error {
-		return machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, id, "resize", map[string]any{
-			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum})
+		if err := machine.AskStaff(ctx, s.Engine, orderflow.Lease, j.driver, id, "resize", map[string]any{
+			"machine_id": j.machine.ID, "bandwidth": j.cfg.Bandwidth, "defense": j.cfg.Defense, "ipnum": j.cfg.IPNum}); err != nil {
+			return err
+		}
+		return s.recordAddresses(ctx, id, j)
 	}))
 }
 
@@ -109,6 +113,7 @@ func (s *Service) loadJob(ctx context.Context, id int64) (job, error) {
 		return j, fmt.Errorf("lease job: order %d: %w", id, err)
 	}
 	m.Ref = orderflow.Ref(orderflow.Lease, id)
+	m.IPNum = j.cfg.IPNum
 	if m.BMC.Password, err = s.Box.OpenString(bmcPassword); err != nil {
 		return j, fmt.Errorf("lease job: order %d: BMC password: %w: %w", id, orderflow.ErrBroken, err)
 	}
@@ -153,6 +158,9 @@ func (s *Service) provision(ctx context.Context, id int64, j job) error {
 		return err
 	}
 	if j.driver != machine.ManualDriver {
+		if err := s.recordAddresses(ctx, id, j); err != nil {
+			return err
+		}
 		err = drv.ReinstallMachine(ctx, j.machine, provider.Install{Image: j.image, Password: password, Port: atoi(j.port)})
 	}
 	if j.driver == machine.ManualDriver || errors.Is(err, provider.ErrUnsupported) {

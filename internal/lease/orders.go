@@ -50,12 +50,12 @@ type leaseOrder struct {
 	LoginPassword  string           `json:"login_password"`
 	SystemPort     string           `json:"system_port"`
 	BuyTime        apitype.DateTime `json:"buy_time"`
-	StartTime      apitype.DateTime `json:"start_time"` // null until delivered
+	StartTime      apitype.DateTime `json:"start_time"` // buy_time until delivered
 	EndTime        apitype.DateTime `json:"end_time"`
 	OrderStatus    int              `json:"order_status"`
 	RunStatus      int              `json:"run_status"`
 	ActStatus      int              `json:"act_status"`
-	IP             string           `json:"ip"` // JSON text of the machine's addresses
+	IP             string           `json:"ip"` // JSON text of the machine's addresses, then the extra ones
 	APIType        string           `json:"api_type"`
 }
 
@@ -69,8 +69,9 @@ SELECT o.id, p.guid, l.guid, COALESCE(m.name, ''), p.size,
        p.cpu_value, p.cpu, p.cpu_num, p.cpu_max_num, p.memory, p.memory_num,
        p.memory_max_num, p.harddisk_guid, p.harddisk_max_num, p.raid_tips,
        o.bandwidth, o.defense, o.ipnum, COALESCE(sy.guid, ''), o.login_name,
-       o.login_password_enc, o.system_port, o.buy_time, o.start_time, o.end_time,
-       o.order_status, o.run_status, o.act_status, COALESCE(m.ip, '[]'),
+       o.login_password_enc, o.system_port, o.buy_time, COALESCE(o.start_time, o.buy_time), o.end_time,
+       o.order_status, CASE WHEN o.order_status = 0 THEN -1 ELSE o.run_status END, o.act_status, COALESCE(m.ip, '[]'),
+       o.extra_ips,
        l.provider_driver
 FROM lease_orders o
 JOIN lease_lines l ON l.id = o.line_id
@@ -94,18 +95,22 @@ func (s *Service) orderQuery() orderquery.Query[leaseOrder] {
 func (s *Service) scanLeaseOrder(row pgx.Row) (leaseOrder, error) {
 	var o leaseOrder
 	var password []byte
+	var extra string
 	err := row.Scan(&o.ID, &o.ProductGUID, &o.LineGUID, &o.Name, &o.Size,
 		&o.CabinetSN, &o.MainBoard,
 		&o.CPUValue, &o.CPU, &o.CPUNum, &o.CPUMaxNum, &o.Memory, &o.MemoryNum,
 		&o.MemoryMaxNum, &o.HarddiskGUID, &o.HarddiskMaxNum, &o.RaidTips,
 		&o.Bandwidth, &o.Defense, &o.IPNum, &o.SystemGUID, &o.LoginName,
 		&password, &o.SystemPort, &o.BuyTime, &o.StartTime, &o.EndTime,
-		&o.OrderStatus, &o.RunStatus, &o.ActStatus, &o.IP,
+		&o.OrderStatus, &o.RunStatus, &o.ActStatus, &o.IP, &extra,
 		&o.APIType)
 	if err != nil {
 		return leaseOrder{}, err
 	}
 	if o.LoginPassword, err = orderquery.OpenPassword(s.Box, "login_password_enc", password); err != nil {
+		return leaseOrder{}, fmt.Errorf("lease order %d: %w", o.ID, err)
+	}
+	if o.IP, err = addressesText(o.IP, extra); err != nil {
 		return leaseOrder{}, fmt.Errorf("lease order %d: %w", o.ID, err)
 	}
 	return o, nil

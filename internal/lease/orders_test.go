@@ -1,6 +1,7 @@
 package lease_test
 
 import (
+	"encoding/json"
 	"strconv"
 	"testing"
 
@@ -74,12 +75,9 @@ func TestGetLeaseOfAnUndeliveredOrderHasNoMachineYet(t *testing.T) {
 	require.NoError(t, err)
 	got := testfactory.Object(t, data)
 
-	kinds := map[string]string{}
-	for k, v := range getleaseKinds {
-		kinds[k] = v
-	}
-	kinds["start_time"] = "null"
-	require.Equal(t, kinds, testfactory.Kinds(got))
+	require.Equal(t, getleaseKinds, testfactory.Kinds(got))
+	require.Equal(t, got["buy_time"], got["start_time"], "the purchase time until delivery")
+	require.Equal(t, json.Number("-1"), got["run_status"], "not running before delivery")
 	require.Equal(t, "", got["name"])
 	require.Equal(t, "", got["cabinet_sn"])
 	require.Equal(t, "Supermicro X11", got["main_board"], "the product's board until a machine is assigned")

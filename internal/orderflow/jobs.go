@@ -90,10 +90,13 @@ const maxReason = 1000
 
 // FailOperation ends the operation kind on order id that failed for good:
 // act_status back to 0 (the run status as it was) and the reason kept in
-// status_reason for the operator. It returns the database's error.
+// status_reason for the operator. An order refunded or recycled meanwhile
+// (-2, -1) keeps its own reason: the job lost the race and its failure
+// says nothing the operator needs. It returns the database's error.
 func (e *Engine) FailOperation(ctx context.Context, b Business, id int64, kind string, cause error) error {
 	reason := postgres.Clip(kind+" failed: "+cause.Error(), maxReason)
-	if _, err := e.DB.Exec(ctx, `UPDATE `+b.Orders+` SET act_status = 0, status_reason = $2,
+	if _, err := e.DB.Exec(ctx, `UPDATE `+b.Orders+` SET act_status = 0,
+		status_reason = CASE WHEN order_status IN (-1, -2) THEN status_reason ELSE $2 END,
 		updated_at = now() WHERE id = $1`, id, reason); err != nil {
 		return fmt.Errorf("orderflow: end %s of %s order %d: %w", kind, b.Name, id, err)
 	}

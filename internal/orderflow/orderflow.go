@@ -58,6 +58,19 @@ func APIError(err error) error {
 	return err
 }
 
+// HeldPriceError is APIError for the pricing of an order's own
+// configuration (a renewal, the price before an upgrade): a *pricing.
+// FieldError means the operator has narrowed the line since, no parameter
+// of the request is at fault, so the answer names none
+// (dispatch.ErrConfigOffLine).
+func HeldPriceError(err error) error {
+	var fe *pricing.FieldError
+	if errors.As(err, &fe) {
+		return dispatch.ErrConfigOffLine
+	}
+	return APIError(err)
+}
+
 // CreateAnswer is create_order's answer (semantics.md §4).
 type CreateAnswer struct {
 	OrderID string        `json:"order_id"`

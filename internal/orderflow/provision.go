@@ -67,7 +67,7 @@ func (e *Engine) FailPurchase(ctx context.Context, b Business, orderID int64, re
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE `+b.Orders+` SET order_status = -2, act_status = 0,
-			status_reason = $2, updated_at = now() WHERE id = $1`, orderID,
+			run_status = -1, status_reason = $2, updated_at = now() WHERE id = $1`, orderID,
 			postgres.Clip("provisioning failed: "+reason, maxReason)); err != nil {
 			return fmt.Errorf("orderflow.FailPurchase: %w", err)
 		}

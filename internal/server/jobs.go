@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/zonkvm/zonkvmd/internal/postgres"
@@ -195,10 +196,14 @@ func (s *Service) provision(ctx context.Context, vms provider.VMDriver, id int64
 	if err != nil {
 		return err
 	}
+	extra, err := appendIP(vm.ExtraIPs)
+	if err != nil {
+		return fmt.Errorf("server order %d: %w", id, err)
+	}
 	tag, err := s.DB.Exec(ctx, `
-		UPDATE server_orders SET ip = $2, local_ip = $3, provider_ref = $4, order_status = 1, run_status = 1,
-			act_status = 0, updated_at = now()
-		WHERE id = $1 AND order_status = 0`, id, vm.IP, vm.LocalIP, vm.ID)
+		UPDATE server_orders SET ip = $2, local_ip = $3, provider_ref = $4, append_ip = $5, order_status = 1,
+			run_status = 1, act_status = 0, updated_at = now()
+		WHERE id = $1 AND order_status = 0`, id, vm.IP, vm.LocalIP, vm.ID, extra)
 	if err != nil {
 		return fmt.Errorf("server order %d: record VM %s: %w", id, vm.ID, err)
 	}
@@ -208,6 +213,19 @@ func (s *Service) provision(ctx context.Context, vms provider.VMDriver, id int64
 		}
 	}
 	return nil
+}
+
+// appendIP is getserver's append_ip for a VM's extra addresses: the JSON
+// text of the list of address strings, "[]" for none (docs/decisions.md).
+func appendIP(extra []string) (string, error) {
+	if extra == nil {
+		extra = []string{}
+	}
+	b, err := json.Marshal(extra)
+	if err != nil {
+		return "", fmt.Errorf("append_ip: %w", err)
+	}
+	return string(b), nil
 }
 
 // power switches the VM and records the run status.

@@ -104,6 +104,15 @@ func (l line) monthly(cfg config, sysMin int) (decimal.Decimal, error) {
 		Defense: cfg.Defense, IPNum: cfg.IPNum, Disks: cfg.Disks, SystemMinDisk: sysMin})
 }
 
+// current prices cfg, the configuration of an order already made
+// (renewal, upgrade), on l: the order's system's smallest disk sysMin
+// still frees what it covers, but is not checked again (server_install
+// checked it when the system was chosen).
+func (l line) current(cfg config, sysMin int) (decimal.Decimal, error) {
+	return pricing.CloudMonthly(l.Pricing, pricing.CloudOrder{CPU: cfg.CPU, RAM: cfg.RAM, Bandwidth: cfg.Bandwidth,
+		Defense: cfg.Defense, IPNum: cfg.IPNum, Disks: cfg.Disks, SystemMinDisk: sysMin, Existing: true})
+}
+
 // discount returns the line's discount factor for months.
 func (l line) discount(months int) (decimal.Decimal, error) {
 	list, err := pricing.ParseDiscountList(l.Discount)

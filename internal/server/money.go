@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
-	"github.com/shopspring/decimal"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/jackc/pgx/v5"
 
@@ -34,9 +36,9 @@ func (s *Service) Renew(ctx context.Context, req *dispatch.Request) (any, error)
 			if err != nil {
 				return time.Time{}, decimal.Zero, err
 			}
-			m, err := l.monthly(o.Cfg, o.SystemDisk)
+			m, err := l.current(o.Cfg, o.SystemDisk)
 			if err != nil {
-				return time.Time{}, decimal.Zero, orderflow.APIError(err)
+				return time.Time{}, decimal.Zero, orderflow.HeldPriceError(err)
 			}
 			factor, err := l.discount(months)
 			if err != nil {
@@ -73,11 +75,14 @@ func (s *Service) Upgrade(ctx context.Context, req *dispatch.Request) (any, erro
 			if err != nil {
 				return decimal.Zero, decimal.Zero, nil, err
 			}
-			before, err := l.monthly(o.Cfg, o.SystemDisk)
-			if err != nil {
-				return decimal.Zero, decimal.Zero, nil, orderflow.APIError(err)
+			if next.equal(o.Cfg) {
+				return decimal.Zero, decimal.Zero, nil, dispatch.ErrUpgradeNoChange
 			}
-			after, err := l.monthly(next, o.SystemDisk)
+			before, err := l.current(o.Cfg, o.SystemDisk)
+			if err != nil {
+				return decimal.Zero, decimal.Zero, nil, orderflow.HeldPriceError(err)
+			}
+			after, err := l.current(next, o.SystemDisk)
 			if err != nil {
 				return decimal.Zero, decimal.Zero, nil, orderflow.Named(err, upgradeNames)
 			}
@@ -144,6 +149,12 @@ func (s *Service) Refund(ctx context.Context, req *dispatch.Request) (any, error
 		}
 		return orderflow.Refund{Held: o.Held, RefundDays: l.RefundDays}, nil
 	})
+}
+
+// equal reports whether c and d are the same configuration.
+func (c config) equal(d config) bool {
+	return c.CPU == d.CPU && c.RAM == d.RAM && c.Bandwidth == d.Bandwidth && c.Defense == d.Defense &&
+		c.IPNum == d.IPNum && slices.Equal(c.Disks, d.Disks)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -71,15 +71,34 @@ func (s *Service) Install(ctx context.Context, req *dispatch.Request) (any, erro
 		func(o jobs.Order) jobs.Args { return jobs.Install{Order: o, SystemID: sys.ID, Password: sealed} },
 		func(ctx context.Context, tx pgx.Tx, o orderflow.Operation) error {
 			var cpu, ram int
-			var zone string
+			var zone, disks string
 			if err := tx.QueryRow(ctx, `
-				SELECT o.cpu, o.memory, z.guid
+				SELECT o.cpu, o.memory, o.harddisks, z.guid
 				FROM server_orders o JOIN server_lines l ON l.id = o.line_id JOIN zones z ON z.id = l.zone_id
-				WHERE o.id = $1`, o.ID).Scan(&cpu, &ram, &zone); err != nil {
+				WHERE o.id = $1`, o.ID).Scan(&cpu, &ram, &disks, &zone); err != nil {
 				return fmt.Errorf("server_install: order %d: %w", o.ID, err)
 			}
-			return sys.Check("systemID", "install", business.Name, zone, cpu, ram)
+			if err := sys.Check("systemID", "install", business.Name, zone, cpu, ram); err != nil {
+				return err
+			}
+			return systemDiskFits(sys, o.ID, disks)
 		})
+}
+
+// systemDiskFits refuses a system whose smallest system disk
+// (system_harddisk) exceeds the order's system disk, the first of its
+// harddisks (参数错误: systemID 系统盘不足): a reinstall never grows a
+// disk, so that renewals and upgrades price the order as it is
+// (docs/decisions.md).
+func systemDiskFits(sys orderflow.System, id int64, harddisks string) error {
+	disks, err := parseDisks("harddisks", harddisks)
+	if err != nil {
+		return fmt.Errorf("server_install: order %d: stored disks %q: %w", id, harddisks, err)
+	}
+	if sys.SystemHarddisk > disks[0] {
+		return dispatch.ParamError("systemID", "系统盘不足")
+	}
+	return nil
 }
 
 // SetPassword serves server_setpsw and SetVNCPassword server_setvnc

@@ -86,7 +86,8 @@ const selectServerOrders = `
 SELECT o.id, o.client_user_id, o.need_reset_vnc, l.guid, l.id, sy.guid,
        o.ip, o.local_ip, o.cpu, o.memory, o.harddisks, o.bandwidth,
        o.in_bandwidth, o.defense, o.login_name, o.login_password_enc,
-       o.buy_time, o.end_time, o.order_status, o.run_status, o.act_status,
+       o.buy_time, o.end_time, o.order_status,
+       CASE WHEN o.order_status = 0 THEN -1 ELSE o.run_status END, o.act_status,
        o.snap_status, o.vnc_port, o.share_type, o.login_port, o.share_ip,
        o.append_ip,
        COALESCE((SELECT json_agg(json_build_object(

@@ -36,6 +36,12 @@ type CloudOrder struct {
 	CPU, RAM, Bandwidth, Defense, IPNum int   // IPNum 0 means the API default, 1
 	Disks                               []int // harddisksValues, system disk first
 	SystemMinDisk                       int   // the chosen system's system_harddisk
+	// Existing marks an order already made (a renewal, an upgrade): its
+	// system disk is not checked against SystemMinDisk again, since the
+	// system's requirements were checked when the system was chosen
+	// (purchase or server_install) and a renewal must price the order as
+	// it is.
+	Existing bool
 }
 
 // CloudMonthly validates o against l and returns the monthly price M of
@@ -121,7 +127,7 @@ func checkCloudRest(l CloudLine, o CloudOrder) error {
 	if !inRange(o.Bandwidth, l.BandwidthMin, l.BandwidthMax) {
 		return fieldErr("bandwidth", whyRange)
 	}
-	if err := checkDisks(l, o.Disks, o.SystemMinDisk); err != nil {
+	if err := checkDisks(l, o.Disks, o.SystemMinDisk, o.Existing); err != nil {
 		return err
 	}
 	if !inRange(o.Defense, l.DefenseMin, l.DefenseMax) {
@@ -137,12 +143,12 @@ func checkCloudRest(l CloudLine, o CloudOrder) error {
 	return nil
 }
 
-func checkDisks(l CloudLine, disks []int, sysMin int) error {
+func checkDisks(l CloudLine, disks []int, sysMin int, existing bool) error {
 	if len(disks) == 0 || !inRange(len(disks), l.HarddiskMinNum, l.HarddiskMaxNum) {
 		return fieldErr("disks", whyDiskCount)
 	}
 	sys := disks[0]
-	if sys < sysMin {
+	if sys < sysMin && !existing {
 		return fieldErr("disks", whySystem)
 	}
 	if sys > max(l.HarddiskMaxSize, sysMin) {

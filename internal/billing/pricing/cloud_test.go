@@ -21,6 +21,8 @@ func TestCloudMonthlyElasticLine(t *testing.T) {
 		{"extra IPs at ipPrice each", nil, func(o *pricing.CloudOrder) { o.IPNum = 3 }, "310"},
 		{"system disk above the system's minimum is priced", nil, func(o *pricing.CloudOrder) { o.Disks = []int{60, 80} }, "280"},
 		{"system disk only", nil, func(o *pricing.CloudOrder) { o.Disks = []int{40} }, "230"},
+		{"an existing order below its system's minimum is priced, not refused", nil,
+			func(o *pricing.CloudOrder) { o.Disks, o.SystemMinDisk, o.Existing = []int{20, 80}, 50, true }, "270"},
 		{"free disk size is subtracted", func(l *pricing.CloudLine) { l.HarddiskFree = 50 }, nil, "245"},
 		{"free disk size above the disks costs nothing", func(l *pricing.CloudLine) { l.HarddiskFree = 500 }, nil, "230"},
 		{"defense above the free size at defensePrice", func(l *pricing.CloudLine) { l.DefensePrice = d("2.00") },
@@ -175,6 +177,9 @@ func TestCloudMonthlyPackageLineRejections(t *testing.T) {
 	o.Bandwidth, o.Disks = 20, []int{30, 100}
 	_, err = pricing.CloudMonthly(shaoxingCloud(), o)
 	requireField(t, err, "disks", "不能小于系统盘最小值")
+	o.Existing = true // a renewal or an upgrade: the system was checked when chosen
+	_, err = pricing.CloudMonthly(shaoxingCloud(), o)
+	require.NoError(t, err)
 }
 
 func mustStairs(t *testing.T, text string) pricing.Stairs {

@@ -86,7 +86,7 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 			}
 			monthly, err := o.Monthly(l, o.Cfg)
 			if err != nil {
-				return time.Time{}, decimal.Zero, orderflow.APIError(err)
+				return time.Time{}, decimal.Zero, orderflow.HeldPriceError(err)
 			}
 			return orderflow.Extend(o.BuyTime, o.EndTime, months),
 				pricing.PeriodCharge(monthly, months, l.Pricing.Discounts.Factor(months)), nil
@@ -98,7 +98,7 @@ func (m Money) Renew(ctx context.Context, req *dispatch.Request) (any, error) {
 // bandwidthAdd and defenseAdd (>= 0) are added to the configuration, which
 // the line must sell (orderflow.Engine.Upgrade). It answers, besides the
 // skeleton's answers, 参数错误: guid ... when the line or the model upgrades
-// no more and 参数错误: ipnumAdd|bandwidthAdd|defenseAdd ... for a value the
+// no more, 升级后的配置与当前配置相同 when every addition is 0, and 参数错误: ipnumAdd|bandwidthAdd|defenseAdd ... for a value the
 // line does not sell.
 func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) {
 	return m.Engine.Upgrade(ctx, req, m.Business, func(ctx context.Context, tx pgx.Tx, resellerID, id int64) (orderflow.Upgrade, error) {
@@ -117,9 +117,12 @@ func (m Money) Upgrade(ctx context.Context, req *dispatch.Request) (any, error) 
 			if err != nil {
 				return decimal.Zero, decimal.Zero, nil, err
 			}
+			if next == o.Cfg {
+				return decimal.Zero, decimal.Zero, nil, dispatch.ErrUpgradeNoChange
+			}
 			before, err := o.Monthly(l, o.Cfg)
 			if err != nil {
-				return decimal.Zero, decimal.Zero, nil, orderflow.APIError(err)
+				return decimal.Zero, decimal.Zero, nil, orderflow.HeldPriceError(err)
 			}
 			after, err := o.Monthly(l, next)
 			if err != nil {

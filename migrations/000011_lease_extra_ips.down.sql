@@ -1,0 +1,1 @@
+ALTER TABLE lease_orders DROP COLUMN extra_ips;
