@@ -57,22 +57,10 @@ func (s *Service) withJob(ctx context.Context, id int64, do func(ctx context.Con
 	return do(ctx, id, j)
 }
 
-// Jobs are the lease's job handlers, for the job runner: its own and its
-// operations' (machine.Operations).
+// Jobs are the lease's job handlers, for the job runner: its own and those
+// machine.Operations does.
 func (s *Service) Jobs() jobs.Handlers {
-	b, o := orderflow.Lease.Name, s.Operations()
-	return jobs.Handlers{
-		Provision: map[string]jobs.Func[jobs.Provision]{b: s.ProvisionJob},
-		Destroy:   map[string]jobs.Func[jobs.Destroy]{b: s.DestroyJob},
-		Resize:    map[string]jobs.Func[jobs.Resize]{b: s.ResizeJob},
-		Lock:      map[string]jobs.Func[jobs.Lock]{b: o.LockJob},
-		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: o.UnlockJob},
-		Start:     map[string]jobs.Func[jobs.Start]{b: o.StartJob},
-		Stop:      map[string]jobs.Func[jobs.Stop]{b: o.StopJob},
-		Restart:   map[string]jobs.Func[jobs.Restart]{b: o.RestartJob},
-		Install:   map[string]jobs.Func[jobs.Install]{b: o.InstallJob},
-		Password:  map[string]jobs.Func[jobs.Password]{b: o.PasswordJob},
-	}
+	return s.Operations().Jobs(s.ProvisionJob, s.DestroyJob, s.ResizeJob)
 }
 
 // job is what a lease job needs of its order and its machine.

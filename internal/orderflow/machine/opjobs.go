@@ -168,3 +168,23 @@ func (o Operations) changePassword(ctx context.Context, drv provider.BareMetalDr
 	}
 	return nil
 }
+
+// Jobs are the job handlers of a business that sells whole machines: its
+// own provisioning, destroy and resize, and the lifecycle and operation
+// jobs Operations does.
+func (o Operations) Jobs(provision jobs.Func[jobs.Provision], destroy jobs.Func[jobs.Destroy],
+	resize jobs.Func[jobs.Resize]) jobs.Handlers {
+	b := o.Business.Name
+	return jobs.Handlers{
+		Provision: map[string]jobs.Func[jobs.Provision]{b: provision},
+		Destroy:   map[string]jobs.Func[jobs.Destroy]{b: destroy},
+		Resize:    map[string]jobs.Func[jobs.Resize]{b: resize},
+		Lock:      map[string]jobs.Func[jobs.Lock]{b: o.LockJob},
+		Unlock:    map[string]jobs.Func[jobs.Unlock]{b: o.UnlockJob},
+		Start:     map[string]jobs.Func[jobs.Start]{b: o.StartJob},
+		Stop:      map[string]jobs.Func[jobs.Stop]{b: o.StopJob},
+		Restart:   map[string]jobs.Func[jobs.Restart]{b: o.RestartJob},
+		Install:   map[string]jobs.Func[jobs.Install]{b: o.InstallJob},
+		Password:  map[string]jobs.Func[jobs.Password]{b: o.PasswordJob},
+	}
+}
