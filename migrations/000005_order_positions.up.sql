@@ -45,19 +45,55 @@ DECLARE
     top_id bigint;
     later  bigint := 0;
 BEGIN
-    INSERT INTO order_position_locks (reseller_id, business) VALUES (NEW.reseller_id, TG_ARGV[0])
-    ON CONFLICT DO NOTHING;
     PERFORM FROM order_position_locks WHERE reseller_id = NEW.reseller_id AND business = TG_ARGV[0] FOR UPDATE;
-    EXECUTE format('SELECT position, id FROM %I WHERE reseller_id = $1 AND position > 0
-                    ORDER BY position DESC LIMIT 1', TG_TABLE_NAME)
-        INTO top, top_id USING NEW.reseller_id;
-    IF top_id > NEW.id THEN
-        EXECUTE format('UPDATE %I SET position = position + 1 WHERE reseller_id = $1 AND id > $2 AND position > 0',
-                       TG_TABLE_NAME) USING NEW.reseller_id, NEW.id;
-        GET DIAGNOSTICS later = ROW_COUNT;
+    IF NOT FOUND THEN -- the reseller's first order of this business
+        INSERT INTO order_position_locks (reseller_id, business) VALUES (NEW.reseller_id, TG_ARGV[0])
+        ON CONFLICT DO NOTHING;
+        PERFORM FROM order_position_locks WHERE reseller_id = NEW.reseller_id AND business = TG_ARGV[0] FOR UPDATE;
     END IF;
-    EXECUTE format('UPDATE %I SET position = $1 WHERE id = $2', TG_TABLE_NAME)
-        USING coalesce(top, 0) + 1 - later, NEW.id;
+    -- Static statements, one set per table, so that PL/pgSQL keeps their plans.
+    CASE TG_ARGV[0]
+    WHEN 'server' THEN
+        SELECT position, id INTO top, top_id FROM server_orders
+        WHERE reseller_id = NEW.reseller_id AND position > 0 ORDER BY position DESC LIMIT 1;
+        IF top_id > NEW.id THEN
+            UPDATE server_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id AND position > 0;
+            GET DIAGNOSTICS later = ROW_COUNT;
+        END IF;
+        UPDATE server_orders SET position = coalesce(top, 0) + 1 - later WHERE id = NEW.id;
+    WHEN 'lease' THEN
+        SELECT position, id INTO top, top_id FROM lease_orders
+        WHERE reseller_id = NEW.reseller_id AND position > 0 ORDER BY position DESC LIMIT 1;
+        IF top_id > NEW.id THEN
+            UPDATE lease_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id AND position > 0;
+            GET DIAGNOSTICS later = ROW_COUNT;
+        END IF;
+        UPDATE lease_orders SET position = coalesce(top, 0) + 1 - later WHERE id = NEW.id;
+    WHEN 'idc' THEN
+        SELECT position, id INTO top, top_id FROM idc_orders
+        WHERE reseller_id = NEW.reseller_id AND position > 0 ORDER BY position DESC LIMIT 1;
+        IF top_id > NEW.id THEN
+            UPDATE idc_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id AND position > 0;
+            GET DIAGNOSTICS later = ROW_COUNT;
+        END IF;
+        UPDATE idc_orders SET position = coalesce(top, 0) + 1 - later WHERE id = NEW.id;
+    WHEN 'hosting' THEN
+        SELECT position, id INTO top, top_id FROM hosting_orders
+        WHERE reseller_id = NEW.reseller_id AND position > 0 ORDER BY position DESC LIMIT 1;
+        IF top_id > NEW.id THEN
+            UPDATE hosting_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id AND position > 0;
+            GET DIAGNOSTICS later = ROW_COUNT;
+        END IF;
+        UPDATE hosting_orders SET position = coalesce(top, 0) + 1 - later WHERE id = NEW.id;
+    WHEN 'sql' THEN
+        SELECT position, id INTO top, top_id FROM sql_orders
+        WHERE reseller_id = NEW.reseller_id AND position > 0 ORDER BY position DESC LIMIT 1;
+        IF top_id > NEW.id THEN
+            UPDATE sql_orders SET position = position + 1 WHERE reseller_id = NEW.reseller_id AND id > NEW.id AND position > 0;
+            GET DIAGNOSTICS later = ROW_COUNT;
+        END IF;
+        UPDATE sql_orders SET position = coalesce(top, 0) + 1 - later WHERE id = NEW.id;
+    END CASE;
     RETURN NULL;
 END $$;
 
