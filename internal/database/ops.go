@@ -105,6 +105,17 @@ func (s *Service) ops(ctx context.Context, q postgres.Querier, o opOrder) (provi
 	return panel, ops, nil
 }
 
+// readOps reads the caller's order named by guid (unlocked) and opens its
+// panel's database operations, for the operations that only read.
+func (s *Service) readOps(ctx context.Context, req *dispatch.Request) (opOrder, provider.DatabaseOps, error) {
+	o, err := loadOp(ctx, s.DB, req, false)
+	if err != nil {
+		return opOrder{}, nil, err
+	}
+	_, ops, err := s.ops(ctx, s.DB, o)
+	return o, ops, err
+}
+
 // opError turns a driver's error into the API's answer: a driver that
 // cannot do it 暂未开放, a read staff cannot answer errManualNoReads is
 // left to the caller; anything else is internal (系统繁忙, logged).
@@ -179,11 +190,7 @@ func (s *Service) recreate(ctx context.Context, panel provider.PanelDriver, ops 
 // GetAccess serves sql_get_access: the panel's hosts, {"status":true,
 // "msg":"%"}; on a line staff run, the hosts last set.
 func (s *Service) GetAccess(ctx context.Context, req *dispatch.Request) (any, error) {
-	o, err := loadOp(ctx, s.DB, req, false)
-	if err != nil {
-		return nil, err
-	}
-	_, ops, err := s.ops(ctx, s.DB, o)
+	o, ops, err := s.readOps(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -265,11 +272,7 @@ func (s *Service) change(ctx context.Context, req *dispatch.Request, msg string,
 // BackupList serves sql_backup_list: this database's backups at the
 // panel, newest first, in the document's shape (every field a string).
 func (s *Service) BackupList(ctx context.Context, req *dispatch.Request) (any, error) {
-	o, err := loadOp(ctx, s.DB, req, false)
-	if err != nil {
-		return nil, err
-	}
-	_, ops, err := s.ops(ctx, s.DB, o)
+	o, ops, err := s.readOps(ctx, req)
 	if err != nil {
 		return nil, err
 	}
