@@ -9,42 +9,61 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/zonkvm/zonkvmd/internal/billing/pricing"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
 // Charge takes the sum of entries (each a positive price) from the
 // reseller's balance and appends one ledger entry per order, each with its
 // own negative amount and running balance_after, in ONE statement inside
-// tx: the conditional UPDATE of billing.md §1 feeds the inserts, so the
-// account row is locked for a single round trip before the commit. It
-// returns the account after, the ledger ids in the order of entries, and
-// ErrInsufficient (nothing changed) when balance plus credit line cannot
-// pay the whole sum. When rec is not nil, the same statement stores rec's
-// answer for its idempotency key, with the balance after at "balance"; for
-// OnceLate it inserts the key row, and answers ErrReplay when a concurrent
-// call's row is there first (the caller rolls back).
-func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record) (Account, []int64, error) {
+// tx (billing.md §1), and returns the account after and the ledger ids in
+// the order of entries. With coupon, the same statement records the
+// coupon's use on the first entry. When rec is not nil, it also stores
+// rec's answer for its idempotency key, with the balance after at
+// "balance"; for OnceLate it inserts the key row.
+//
+// A refusal is an error of the statement, which leaves tx to be rolled
+// back: ErrInsufficient when balance plus credit line cannot pay the whole
+// sum (the accounts table's CHECK refuses the new balance), ErrNoAccount
+// when the reseller has no account, ErrReplay when OnceLate's key row is
+// there already (a concurrent call with the key committed first).
+//
+// A purchase's charge (rec from OnceLate) is the last statement of its
+// transaction, and Charge sends the COMMIT in the same round trip: the
+// account row, which serializes one reseller's purchases, is then locked
+// only while PostgreSQL runs the two, never while a reply travels to the
+// daemon and back. postgres.InTx finds the transaction ended.
+func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record, coupon *CouponUse) (Account, []int64, error) {
 	c, err := columnsOf(entries)
 	if err != nil {
 		return Account{}, nil, err
 	}
-	// The statement answers one row whatever happens.
-	rows, err := tx.Query(ctx, `
+	var couponID *int64
+	discount := decimal.Zero
+	if coupon != nil {
+		couponID, discount = &coupon.ID, coupon.Discount
+	}
+	const charge = `
 		WITH acct AS (
 			UPDATE accounts SET balance = balance - $2, updated_at = now()
-			WHERE reseller_id = $1 AND balance - $2 >= -credit_limit
+			WHERE reseller_id = $1
 			RETURNING balance, credit_limit),
 		e AS (
 			SELECT * FROM unnest($3::numeric[], $4::text[], $5::text[], $6::bigint[], $7::text[],
 			                     $8::timestamptz[], $9::timestamptz[], $10::bigint[], $11::text[])
 			    WITH ORDINALITY AS e(amount, kind, business, order_id, reference, service_from, service_to, coupon_id, note, n)),
+		-- Without an account row the entries get no balance_after, which
+		-- its NOT NULL refuses (ErrNoAccount).
 		ins AS (
 			INSERT INTO ledger_entries (reseller_id, kind, amount, balance_after, credit_limit, business,
 				order_id, reference, service_from, service_to, coupon_id, note)
 			SELECT $1, e.kind, -e.amount,
 			       acct.balance + $2 - sum(e.amount) OVER (ORDER BY e.n), acct.credit_limit,
 			       e.business, e.order_id, e.reference, e.service_from, e.service_to, e.coupon_id, e.note
-			FROM e, acct ORDER BY e.n
+			FROM e LEFT JOIN acct ON true ORDER BY e.n
 			RETURNING id),
+		used AS (
+			INSERT INTO coupon_uses (coupon_id, reseller_id, ledger_id, discount)
+			SELECT $17, $1, min(id), $18 FROM ins WHERE $17::bigint IS NOT NULL HAVING count(*) > 0),
 		answer AS (
 			UPDATE idempotency_keys k
 			SET response = jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
@@ -53,42 +72,47 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 		fresh AS (
 			INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
 			SELECT $1, $12, $14, $15, jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
-			FROM acct WHERE $16
-			ON CONFLICT DO NOTHING
-			RETURNING 1)
-		SELECT coalesce((SELECT balance FROM acct), 0), coalesce((SELECT credit_limit FROM acct), 0),
-		       ARRAY(SELECT id FROM ins ORDER BY id), (SELECT count(*) FROM fresh)`,
-		resellerID, c.total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos, c.coupons,
-		c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting())
-	if err != nil {
-		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
-	}
+			FROM acct WHERE $16)
+		SELECT (SELECT balance FROM acct), (SELECT credit_limit FROM acct), ARRAY(SELECT id FROM ins ORDER BY id)`
+	args := []any{resellerID, c.total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos,
+		c.coupons, c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting(), couponID, discount}
 	a := Account{ResellerID: resellerID}
 	var ids []int64
-	var keyed int64
-	if rows.Next() {
-		err = rows.Scan(&a.Balance, &a.CreditLimit, &ids, &keyed)
-	}
-	rows.Close()
-	if err == nil {
-		err = rows.Err()
+	scan := func(row pgx.Row) error { return row.Scan(&a.Balance, &a.CreditLimit, &ids) }
+	if rec.inserting() {
+		b := &pgx.Batch{}
+		b.Queue(charge, args...).QueryRow(scan)
+		b.Queue("COMMIT")
+		err = tx.SendBatch(ctx, b).Close()
+	} else {
+		err = scan(tx.QueryRow(ctx, charge, args...))
 	}
 	if err != nil {
-		return Account{}, nil, fmt.Errorf("billing.Charge: %w", err)
-	}
-	if len(ids) == 0 { // the conditional UPDATE matched nothing
-		if _, gerr := GetAccount(ctx, tx, resellerID); gerr != nil {
-			return Account{}, nil, gerr
-		}
-		return Account{}, nil, ErrInsufficient
-	}
-	if rec.inserting() && keyed == 0 { // a concurrent call with the key committed first
-		return Account{}, nil, ErrReplay
+		return Account{}, nil, chargeError(err)
 	}
 	if rec != nil {
 		rec.stored = true
 	}
 	return a, ids, nil
+}
+
+// chargeError names Charge's refusals.
+func chargeError(err error) error {
+	switch {
+	case postgres.Constraint(err) == "accounts_check":
+		return ErrInsufficient
+	case postgres.Constraint(err) == "idempotency_keys_pkey":
+		return ErrReplay
+	case postgres.SQLState(err) == postgres.StateNotNullViolation:
+		return ErrNoAccount
+	}
+	return fmt.Errorf("billing.Charge: %w", err)
+}
+
+// CouponUse is a coupon's discount on a charge, recorded with it.
+type CouponUse struct {
+	ID       int64
+	Discount decimal.Decimal
 }
 
 // Credit pays amount (>= 0) back to the reseller as one ledger entry (a

@@ -50,7 +50,7 @@ func purchaseCharge(t *testing.T, db *postgres.DB, resellerID int64, key string)
 		now := time.Now()
 		_, _, err := Charge(ctx, tx, resellerID, []Entry{{Kind: "purchase",
 			Amount: decimal.RequireFromString("100.00"), Business: "server", OrderID: 1, Reference: key,
-			From: now, To: now.AddDate(0, 1, 0)}}, rec)
+			From: now, To: now.AddDate(0, 1, 0)}}, rec, nil)
 		return err
 	})
 }

@@ -20,8 +20,7 @@ var ErrCouponUnusable = errors.New("coupon not usable")
 // TakeCoupon applies coupon id to amount for the reseller and business at
 // now, using one of its uses, inside tx (the row is locked, so concurrent
 // uses of the last one cannot both succeed). It returns the discount, at
-// most amount. Record the use with RecordCouponUse once the charge has its
-// ledger entry.
+// most amount. The charge records the use (Charge's coupon).
 func TakeCoupon(ctx context.Context, tx pgx.Tx, resellerID, id int64, business string,
 	amount decimal.Decimal, now time.Time) (decimal.Decimal, error) {
 	var (
@@ -54,16 +53,6 @@ func TakeCoupon(ctx context.Context, tx pgx.Tx, resellerID, id int64, business s
 		return decimal.Zero, fmt.Errorf("billing.TakeCoupon: %w", err)
 	}
 	return discount, nil
-}
-
-// RecordCouponUse notes which ledger entry a coupon discounted.
-func RecordCouponUse(ctx context.Context, tx pgx.Tx, couponID, resellerID, ledgerID int64, discount decimal.Decimal) error {
-	_, err := tx.Exec(ctx, `INSERT INTO coupon_uses (coupon_id, reseller_id, ledger_id, discount)
-		VALUES ($1, $2, $3, $4)`, couponID, resellerID, ledgerID, discount)
-	if err != nil {
-		return fmt.Errorf("billing.RecordCouponUse: %w", err)
-	}
-	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -90,8 +90,9 @@ func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key str
 var ErrReplay = errors.New("a concurrent call with this key answered first")
 
 // OnceLate is Once for purchases, whose key row is written last: fn's
-// billing.Charge inserts it (with the answer) in the very statement that
-// charges, so the key costs no round trip of its own. The caller has looked
+// billing.Charge, its last statement, inserts it (with the answer) in the
+// very statement that charges and sends the COMMIT with it, so the key
+// costs no round trip of its own. The caller has looked
 // the key up before checking the request (Replay), so a sequential repeat
 // never gets here. A concurrent duplicate's key insert waits for the first
 // call's commit, finds its row, and this call's transaction is rolled back

@@ -167,13 +167,13 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b orderflow.Business
 	for o.renewAuto == 1 && !o.endTime.After(at) && o.monthly.IsPositive() {
 		next := pricing.AddMonths(o.endTime.In(loc), 1, o.buyTime.In(loc).Day())
 		amount := pricing.RoundCharge(o.monthly)
-		_, _, err := billing.Charge(ctx, tx, o.resellerID, []billing.Entry{{Kind: "auto_renew", Amount: amount,
-			Business: b.Name, OrderID: id, From: o.endTime, To: next, Note: "auto-renew"}}, nil)
-		if errors.Is(err, billing.ErrInsufficient) {
-			break
-		}
+		paid, err := chargeIfAffordable(ctx, tx, o.resellerID, billing.Entry{Kind: "auto_renew", Amount: amount,
+			Business: b.Name, OrderID: id, From: o.endTime, To: next, Note: "auto-renew"})
 		if err != nil {
 			return nil, err
+		}
+		if !paid {
+			break
 		}
 		o.endTime = next
 		actions = append(actions, Action{Business: b.Name, OrderID: id, Action: "auto_renew",
@@ -191,6 +191,26 @@ func (s *Sweeper) endPeriod(ctx context.Context, tx pgx.Tx, b orderflow.Business
 		return nil, err
 	}
 	return append(actions, Action{Business: b.Name, OrderID: id, Action: "expire"}), nil
+}
+
+// chargeIfAffordable charges e in a savepoint of tx and reports whether
+// the money allowed it; a refused charge (billing.ErrInsufficient) is
+// rolled back to the savepoint, so tx goes on.
+func chargeIfAffordable(ctx context.Context, tx pgx.Tx, resellerID int64, e billing.Entry) (bool, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("lifecycle: savepoint: %w", err)
+	}
+	if _, _, err := billing.Charge(ctx, sp, resellerID, []billing.Entry{e}, nil, nil); err != nil {
+		if rbErr := sp.Rollback(ctx); rbErr != nil {
+			return false, fmt.Errorf("lifecycle: %w (rollback: %v)", err, rbErr)
+		}
+		if errors.Is(err, billing.ErrInsufficient) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, sp.Commit(ctx)
 }
 
 // recycle marks an order expired past its retention as recycled and

@@ -192,16 +192,16 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 			if rec.Answer, err = json.Marshal(answer); err != nil {
 				return nil, err
 			}
-			acct, ledgerIDs, err := billing.Charge(ctx, tx, req.Reseller.ID, entries, rec)
+			var coupon *billing.CouponUse
+			if pu.CouponID != 0 {
+				coupon = &billing.CouponUse{ID: pu.CouponID, Discount: couponDiscount}
+			}
+			// The charge commits the purchase (billing.Charge).
+			acct, _, err := billing.Charge(ctx, tx, req.Reseller.ID, entries, rec, coupon)
 			if err != nil {
 				return nil, err
 			}
 			answer.Balance = acct.Balance
-			if pu.CouponID != 0 {
-				if err := billing.RecordCouponUse(ctx, tx, pu.CouponID, req.Reseller.ID, ledgerIDs[0], couponDiscount); err != nil {
-					return nil, err
-				}
-			}
 			return answer, nil
 		})
 	return answer, APIError(err)

@@ -42,14 +42,13 @@ func (e *Engine) ChargeOne(ctx context.Context, tx pgx.Tx, resellerID int64, ent
 		entry.Amount = entry.Amount.Sub(discount)
 		entry.CouponID = couponID
 	}
-	acct, ids, err := billing.Charge(ctx, tx, resellerID, []billing.Entry{entry}, nil)
+	var coupon *billing.CouponUse
+	if couponID != 0 {
+		coupon = &billing.CouponUse{ID: couponID, Discount: discount}
+	}
+	acct, _, err := billing.Charge(ctx, tx, resellerID, []billing.Entry{entry}, nil, coupon)
 	if err != nil {
 		return billing.Account{}, decimal.Zero, APIError(err)
-	}
-	if couponID != 0 {
-		if err := billing.RecordCouponUse(ctx, tx, couponID, resellerID, ids[0], discount); err != nil {
-			return billing.Account{}, decimal.Zero, err
-		}
 	}
 	return acct, entry.Amount, nil
 }

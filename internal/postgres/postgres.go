@@ -109,6 +109,7 @@ func Constraint(err error) string {
 const (
 	StateUniqueViolation      = "23505"
 	StateCheckViolation       = "23514"
+	StateNotNullViolation     = "23502"
 	StateForeignKeyViolation  = "23503"
 	StateSerializationFailure = "40001"
 	StateDeadlockDetected     = "40P01"

@@ -13,11 +13,17 @@ const maxTxAttempts = 5
 
 // InTx runs fn in a transaction with the given options and returns fn's
 // value once the transaction has committed, in the shape of River's
-// dbutil.WithTxV. The rollback is always deferred (with a context that
-// outlives a cancelled request; after a commit it does nothing), and the
-// whole closure runs again when PostgreSQL reports a serialization failure
-// or a deadlock, so fn must not have effects outside the transaction. It
-// returns fn's error, or the begin's or the commit's.
+// dbutil.WithTxV. The transaction holds one connection of the pool for its
+// whole life; the rollback of a failed fn is sent with a context that
+// outlives a cancelled request, and the whole closure runs again when
+// PostgreSQL reports a serialization failure or a deadlock, so fn must not
+// have effects outside the transaction. It returns fn's error, or the
+// begin's or the commit's.
+//
+// fn may end the transaction itself by sending COMMIT in one batch with its
+// last statement (a purchase's charge does: billing.Charge), so that rows it
+// locks are held for that one round trip; InTx then finds the connection
+// outside a transaction and has nothing left to commit.
 func InTx[T any](ctx context.Context, db *DB, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) (T, error)) (T, error) {
 	var zero T
 	for attempt := 1; ; attempt++ {
@@ -36,20 +42,34 @@ func InTx[T any](ctx context.Context, db *DB, opts pgx.TxOptions, fn func(ctx co
 
 func inTxOnce[T any](ctx context.Context, db *DB, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) (T, error)) (T, error) {
 	var zero T
-	tx, err := db.BeginTx(ctx, opts)
+	c, err := db.Acquire(ctx)
+	if err != nil {
+		return zero, fmt.Errorf("postgres.InTx: acquire: %w", err)
+	}
+	defer c.Release() // destroys a connection left inside a transaction
+	tx, err := c.BeginTx(ctx, opts)
 	if err != nil {
 		return zero, fmt.Errorf("postgres.InTx: begin: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // after Commit it is a no-op; a failed rollback discards the connection
 	v, err := fn(ctx, tx)
+	open := c.Conn().PgConn().TxStatus() != txIdle
 	if err != nil {
+		if open {
+			_ = tx.Rollback(context.WithoutCancel(ctx)) // a failed rollback leaves the connection to be destroyed
+		}
 		return zero, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return zero, fmt.Errorf("postgres.InTx: commit: %w", err)
+	if open {
+		if err := tx.Commit(ctx); err != nil {
+			return zero, fmt.Errorf("postgres.InTx: commit: %w", err)
+		}
 	}
 	return v, nil
 }
+
+// txIdle is the transaction status of a connection outside any transaction
+// (PostgreSQL's ReadyForQuery 'I').
+const txIdle = 'I'
 
 // Tx runs fn in a read-committed transaction: InTx for a closure that
 // returns no value.
