@@ -15,8 +15,7 @@ import (
 // Charge takes the sum of entries (each a positive price) from the
 // reseller's balance and appends one ledger entry per order, each with its
 // own negative amount and running balance_after, in ONE statement inside
-// tx (billing.md §1), and returns the account after and the ledger ids in
-// the order of entries. With coupon, the same statement records the
+// tx (billing.md §1), and returns the account after. With coupon, the same statement records the
 // coupon's use on the first entry. When rec is not nil, it also stores
 // rec's answer for its idempotency key, with the balance after at
 // "balance"; for OnceLate it inserts the key row.
@@ -32,10 +31,10 @@ import (
 // account row, which serializes one reseller's purchases, is then locked
 // only while PostgreSQL runs the two, never while a reply travels to the
 // daemon and back. postgres.InTx finds the transaction ended.
-func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record, coupon *CouponUse) (Account, []int64, error) {
+func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, rec *Record, coupon *CouponUse) (Account, error) {
 	c, err := columnsOf(entries)
 	if err != nil {
-		return Account{}, nil, err
+		return Account{}, err
 	}
 	var couponID *int64
 	discount := decimal.Zero
@@ -73,12 +72,11 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
 			SELECT $1, $12, $14, $15, jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
 			FROM acct WHERE $16)
-		SELECT (SELECT balance FROM acct), (SELECT credit_limit FROM acct), ARRAY(SELECT id FROM ins ORDER BY id)`
+		SELECT (SELECT balance FROM acct), (SELECT credit_limit FROM acct)`
 	args := []any{resellerID, c.total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos,
 		c.coupons, c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting(), couponID, discount}
 	a := Account{ResellerID: resellerID}
-	var ids []int64
-	scan := func(row pgx.Row) error { return row.Scan(&a.Balance, &a.CreditLimit, &ids) }
+	scan := func(row pgx.Row) error { return row.Scan(&a.Balance, &a.CreditLimit) }
 	if rec.inserting() {
 		b := &pgx.Batch{}
 		b.Queue(charge, args...).QueryRow(scan)
@@ -88,12 +86,12 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 		err = scan(tx.QueryRow(ctx, charge, args...))
 	}
 	if err != nil {
-		return Account{}, nil, chargeError(err)
+		return Account{}, chargeError(err)
 	}
 	if rec != nil {
 		rec.stored = true
 	}
-	return a, ids, nil
+	return a, nil
 }
 
 // chargeError names Charge's refusals.

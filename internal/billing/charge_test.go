@@ -48,7 +48,7 @@ func purchaseCharge(t *testing.T, db *postgres.DB, resellerID int64, key string)
 		rec := &Record{Scope: ScopePurchase, Key: key, hash: []byte("hash"), insert: true,
 			Answer: json.RawMessage(`{"order_id":"` + key + `"}`)}
 		now := time.Now()
-		_, _, err := Charge(ctx, tx, resellerID, []Entry{{Kind: "purchase",
+		_, err := Charge(ctx, tx, resellerID, []Entry{{Kind: "purchase",
 			Amount: decimal.RequireFromString("100.00"), Business: "server", OrderID: 1, Reference: key,
 			From: now, To: now.AddDate(0, 1, 0)}}, rec, nil)
 		return err

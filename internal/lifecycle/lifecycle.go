@@ -201,7 +201,7 @@ func chargeIfAffordable(ctx context.Context, tx pgx.Tx, resellerID int64, e bill
 	if err != nil {
 		return false, fmt.Errorf("lifecycle: savepoint: %w", err)
 	}
-	if _, _, err := billing.Charge(ctx, sp, resellerID, []billing.Entry{e}, nil, nil); err != nil {
+	if _, err := billing.Charge(ctx, sp, resellerID, []billing.Entry{e}, nil, nil); err != nil {
 		if rbErr := sp.Rollback(ctx); rbErr != nil {
 			return false, fmt.Errorf("lifecycle: %w (rollback: %v)", err, rbErr)
 		}

@@ -197,7 +197,7 @@ func (e *Engine) Buy(ctx context.Context, req *dispatch.Request, pu Purchase, pl
 				coupon = &billing.CouponUse{ID: pu.CouponID, Discount: couponDiscount}
 			}
 			// The charge commits the purchase (billing.Charge).
-			acct, _, err := billing.Charge(ctx, tx, req.Reseller.ID, entries, rec, coupon)
+			acct, err := billing.Charge(ctx, tx, req.Reseller.ID, entries, rec, coupon)
 			if err != nil {
 				return nil, err
 			}

@@ -46,7 +46,7 @@ func (e *Engine) ChargeOne(ctx context.Context, tx pgx.Tx, resellerID int64, ent
 	if couponID != 0 {
 		coupon = &billing.CouponUse{ID: couponID, Discount: discount}
 	}
-	acct, _, err := billing.Charge(ctx, tx, resellerID, []billing.Entry{entry}, nil, coupon)
+	acct, err := billing.Charge(ctx, tx, resellerID, []billing.Entry{entry}, nil, coupon)
 	if err != nil {
 		return billing.Account{}, decimal.Zero, APIError(err)
 	}
