@@ -16,9 +16,9 @@ import (
 // reseller's balance and appends one ledger entry per order, each with its
 // own negative amount and running balance_after, in ONE statement inside
 // tx (billing.md §1), and returns the account after. With coupon, the same statement records the
-// coupon's use on the first entry. When rec is not nil, it also stores
-// rec's answer for its idempotency key, with the balance after at
-// "balance"; for OnceLate it inserts the key row.
+// coupon's use on the first entry. With rec (OnceLate's, its Answer set),
+// it also inserts rec's idempotency key with the answer, the balance after
+// at "balance".
 //
 // A refusal is an error of the statement, which leaves tx to be rolled
 // back: ErrInsufficient when balance plus credit line cannot pay the whole
@@ -62,22 +62,22 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 			RETURNING id),
 		used AS (
 			INSERT INTO coupon_uses (coupon_id, reseller_id, ledger_id, discount)
-			SELECT $17, $1, min(id), $18 FROM ins WHERE $17::bigint IS NOT NULL HAVING count(*) > 0),
-		answer AS (
-			UPDATE idempotency_keys k
-			SET response = jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
-			FROM acct
-			WHERE $12::text IS NOT NULL AND NOT $16 AND k.reseller_id = $1 AND k.scope = $12 AND k.key = $14),
+			SELECT $16, $1, min(id), $17 FROM ins WHERE $16::bigint IS NOT NULL HAVING count(*) > 0),
 		fresh AS (
 			INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
 			SELECT $1, $12, $14, $15, jsonb_set($13::jsonb, '{balance}', to_jsonb(acct.balance::text))
-			FROM acct WHERE $16)
+			FROM acct WHERE $12::text IS NOT NULL)
 		SELECT (SELECT balance FROM acct), (SELECT credit_limit FROM acct)`
+	var scope, key *string
+	var answer, hash []byte
+	if rec.keyed() {
+		scope, key, answer, hash = &rec.Scope, &rec.Key, rec.Answer, rec.hash
+	}
 	args := []any{resellerID, c.total, c.amounts, c.kinds, c.businesses, c.orderIDs, c.references, c.froms, c.tos,
-		c.coupons, c.notes, rec.scope(), rec.answer(), rec.key(), rec.hashOrNil(), rec.inserting(), couponID, discount}
+		c.coupons, c.notes, scope, answer, key, hash, couponID, discount}
 	a := Account{ResellerID: resellerID}
 	scan := func(row pgx.Row) error { return row.Scan(&a.Balance, &a.CreditLimit) }
-	if rec.inserting() {
+	if rec.keyed() {
 		b := &pgx.Batch{}
 		b.Queue(charge, args...).QueryRow(scan)
 		b.Queue("COMMIT")
@@ -88,7 +88,7 @@ func Charge(ctx context.Context, tx pgx.Tx, resellerID int64, entries []Entry, r
 	if err != nil {
 		return Account{}, chargeError(err)
 	}
-	if rec != nil {
+	if rec.keyed() {
 		rec.stored = true
 	}
 	return a, nil

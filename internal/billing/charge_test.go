@@ -45,7 +45,7 @@ func purchaseCharge(t *testing.T, db *postgres.DB, resellerID int64, key string)
 			return err
 		}
 		// As OnceLate makes it.
-		rec := &Record{Scope: ScopePurchase, Key: key, hash: []byte("hash"), insert: true,
+		rec := &Record{Scope: ScopePurchase, Key: key, hash: []byte("hash"),
 			Answer: json.RawMessage(`{"order_id":"` + key + `"}`)}
 		now := time.Now()
 		_, err := Charge(ctx, tx, resellerID, []Entry{{Kind: "purchase",

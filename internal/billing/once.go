@@ -44,14 +44,12 @@ func RequestHash(request any) ([]byte, error) {
 // check their order inside the transaction. An empty key runs fn in a
 // transaction with no idempotency.
 func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key string, hash []byte,
-	fn func(tx pgx.Tx, rec *Record) (any, error)) (json.RawMessage, error) {
+	fn func(tx pgx.Tx) (any, error)) (json.RawMessage, error) {
 	var answer json.RawMessage
 	var replay bool
 	err := postgres.Tx(ctx, db, func(tx pgx.Tx) error {
 		answer, replay = nil, false
-		var rec *Record
 		if key != "" {
-			rec = &Record{Scope: scope, Key: key}
 			tag, err := tx.Exec(ctx, `
 				INSERT INTO idempotency_keys (reseller_id, scope, key, request_hash, response)
 				VALUES ($1, $2, $3, $4, 'null') ON CONFLICT DO NOTHING`, resellerID, scope, key, hash)
@@ -63,14 +61,14 @@ func Once(ctx context.Context, db *postgres.DB, resellerID int64, scope, key str
 				return nil
 			}
 		}
-		v, err := fn(tx, rec)
+		v, err := fn(tx)
 		if err != nil {
 			return err
 		}
 		if answer, err = json.Marshal(v); err != nil {
 			return fmt.Errorf("billing.Once: encode answer: %w", err)
 		}
-		if rec != nil && !rec.stored {
+		if key != "" {
 			_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET response = $4
 				WHERE reseller_id = $1 AND scope = $2 AND key = $3`, resellerID, scope, key, answer)
 		}
@@ -104,7 +102,7 @@ func OnceLate(ctx context.Context, db *postgres.DB, resellerID int64, scope, key
 	fn func(tx pgx.Tx, rec *Record) (any, error)) (json.RawMessage, error) {
 	var answer json.RawMessage
 	err := postgres.Tx(ctx, db, func(tx pgx.Tx) error {
-		rec := &Record{Scope: scope, Key: key, hash: hash, insert: true}
+		rec := &Record{Scope: scope, Key: key, hash: hash}
 		v, err := fn(tx, rec)
 		if err != nil {
 			return err
@@ -143,44 +141,16 @@ func Replay(ctx context.Context, q postgres.Querier, resellerID int64, scope, ke
 	return answer, nil
 }
 
-// Record is the idempotency key a Once or OnceLate call holds. Charge
-// stores the answer (Answer, with the balance after filled in) in its own
-// statement, which spares a round trip while the account row is locked; for
-// OnceLate it inserts the key row there too.
+// Record is the idempotency key an OnceLate call holds: fn sets Answer
+// (the purchase's answer without its balance) and passes the record to
+// Charge, which inserts the key row with the answer, the balance after
+// filled in, in the very statement that charges.
 type Record struct {
 	Scope, Key string
 	Answer     json.RawMessage
 	hash       []byte
-	insert     bool
 	stored     bool
 }
 
-func (r *Record) scope() *string {
-	if r == nil || r.Answer == nil {
-		return nil
-	}
-	return &r.Scope
-}
-
-func (r *Record) key() *string {
-	if r == nil {
-		return nil
-	}
-	return &r.Key
-}
-
-func (r *Record) answer() []byte {
-	if r == nil {
-		return nil
-	}
-	return r.Answer
-}
-
-func (r *Record) inserting() bool { return r != nil && r.insert && r.Answer != nil }
-
-func (r *Record) hashOrNil() []byte {
-	if r == nil {
-		return nil
-	}
-	return r.hash
-}
+// keyed reports whether Charge is to insert r's key row (and commit).
+func (r *Record) keyed() bool { return r != nil && r.Answer != nil }

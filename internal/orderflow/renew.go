@@ -25,7 +25,7 @@ func (e *Engine) OnceClient(ctx context.Context, req *dispatch.Request, clientOr
 		return nil, err
 	}
 	answer, err := billing.Once(ctx, e.DB, req.Reseller.ID, billing.ScopeClientOrder, clientOrderID, hash,
-		func(tx pgx.Tx, _ *billing.Record) (any, error) { return fn(tx) })
+		fn)
 	return answer, APIError(err)
 }
 
