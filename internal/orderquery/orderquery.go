@@ -70,9 +70,10 @@ type Query[T any] struct {
 	// One selects at most one order: $1 is the reseller id, $2 the order id.
 	One string
 	// Count answers how many orders the caller has, as the largest of
-	// their positions (migration 5: each order's place among its
+	// their positions (migrations 5 and 12: each order's place among its
 	// reseller's orders of its business by id, 1, 2, 3, ... without a
-	// gap), so that it reads one index entry: $1 is the reseller id.
+	// gap, given by List before it reads), so that it reads one index
+	// entry: $1 is the reseller id.
 	Count string
 	// Page selects the caller's orders whose position is after $2 and at
 	// most $3, ordered by id ascending (one index range scan, whatever the
@@ -108,15 +109,20 @@ func (q Query[T]) Get(ctx context.Context, db postgres.Querier, req *dispatch.Re
 var readSnapshot = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
 // List answers a list action (getservers, lease_orders, ...): one page of
-// the caller's orders, deleted ones included, with the number of pages. The
-// count and the page are read in one snapshot; a page past the end gives an
-// empty list with the true page count. It returns a *dispatch.Error when
-// the page parameter is invalid (see Page) and a wrapped error when a query
-// or a scan fails.
+// the caller's orders, deleted ones included, with the number of pages.
+// It first gives a position to each order bought since the last list
+// (migration 12's zonkvmd_number_orders; purchases leave that to the
+// lists), then reads the count and the page in one snapshot; a page past
+// the end gives an empty list with the true page count. It returns a
+// *dispatch.Error when the page parameter is invalid (see Page) and a
+// wrapped error when a query or a scan fails.
 func (q Query[T]) List(ctx context.Context, db *postgres.DB, req *dispatch.Request) (List[T], error) {
 	page, err := Page(req.Params)
 	if err != nil {
 		return List[T]{}, err
+	}
+	if _, err := db.Exec(ctx, `SELECT zonkvmd_number_orders($1, $2)`, req.Reseller.ID, q.Name); err != nil {
+		return List[T]{}, fmt.Errorf("number %s orders: %w", q.Name, err)
 	}
 	var total int64
 	var rows []T

@@ -17,14 +17,16 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/postgres"
 )
 
-// The tests of the list positions of migration 5: each order's place among
-// its reseller's orders of its business by id, 1, 2, 3, ... without a gap,
-// and the lock that keeps it exact.
+// The tests of the list positions of migrations 5 and 12: each order's
+// place among its reseller's orders of its business by id, 1, 2, 3, ...
+// without a gap, given when a list reads them, and the lock that keeps it
+// exact.
 
-// requireDense fails t unless the reseller's orders of business have the
-// positions 1..n in id order.
+// requireDense gives the reseller's orders of business their positions as
+// a list does first, and fails t unless they are 1..n in id order.
 func requireDense(t testing.TB, db *postgres.DB, business string, resellerID int64) {
 	t.Helper()
+	number(t, db, business, resellerID)
 	ctx := context.Background()
 	rows, err := db.Query(ctx, `SELECT position FROM `+pgx.Identifier{business + "_orders"}.Sanitize()+
 		` WHERE reseller_id = $1 ORDER BY id`, resellerID)
@@ -34,6 +36,24 @@ func requireDense(t testing.TB, db *postgres.DB, business string, resellerID int
 	for i, p := range positions {
 		require.Equal(t, int64(i+1), p, "%s order %d of reseller %d by id", business, i+1, resellerID)
 	}
+}
+
+// number runs what a list runs before it reads: positions for the orders
+// that have only their placeholder.
+func number(t testing.TB, db *postgres.DB, business string, resellerID int64) {
+	t.Helper()
+	_, err := db.Exec(context.Background(), `SELECT zonkvmd_number_orders($1, $2)`, resellerID, business)
+	require.NoError(t, err)
+}
+
+// placeholders counts the reseller's orders of business still without a
+// position.
+func placeholders(t testing.TB, db *postgres.DB, business string, resellerID int64) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRow(context.Background(), `SELECT count(*) FROM `+
+		pgx.Identifier{business + "_orders"}.Sanitize()+` WHERE reseller_id = $1 AND position < 0`, resellerID).Scan(&n))
+	return n
 }
 
 // nextID takes an id from the sequence of business's orders, as
@@ -71,18 +91,23 @@ func TestAnOrderCommittedAfterALargerIDTakesItsPlaceByID(t *testing.T) {
 	ctx := context.Background()
 	for _, b := range businesses {
 		insert := copySQL(t, s.DB, b.name)
+		// A purchase writes no position; the list numbers it.
+		require.Equal(t, 1, placeholders(t, s.DB, b.name, r.ID), b.name)
 		small, large := nextID(t, s.DB, b.name), nextID(t, s.DB, b.name)
 		// The purchase that took the smaller id inserts it after another
-		// purchase of the same reseller committed the larger one.
+		// purchase of the same reseller committed the larger one, and a
+		// list numbered that one in between.
 		tx, err := s.DB.Begin(ctx)
 		require.NoError(t, err)
 		_, err = s.DB.Exec(ctx, insert, first[b.name][0], 1, large)
 		require.NoError(t, err)
 		_, err = tx.Exec(ctx, insert, first[b.name][0], 1, small)
 		require.NoError(t, err)
+		requireDense(t, s.DB, b.name, r.ID) // the first order and large: 1, 2
 		require.NoError(t, tx.Commit(ctx))
+		require.Equal(t, 1, placeholders(t, s.DB, b.name, r.ID), b.name)
 
-		requireDense(t, s.DB, b.name, r.ID)
+		requireDense(t, s.DB, b.name, r.ID) // small takes 2 and moves large to 3
 		var listed struct {
 			Pages   int64            `json:"pages"`
 			Servers []map[string]any `json:"servers"`
@@ -98,7 +123,8 @@ func TestAnOrderCommittedAfterALargerIDTakesItsPlaceByID(t *testing.T) {
 // resellers in every business as create_server makes them: an id from the
 // sequence first, the insert later in a transaction that commits or (one
 // in four) rolls back, with random pauses between, so that ids commit out
-// of order and some are never used.
+// of order and some are never used; lists of both resellers number their
+// orders all the while.
 func TestPositionsStayDenseWhenManyClientsBuyAtOnce(t *testing.T) {
 	t.Parallel()
 	const clients, each = 12, 8
@@ -109,7 +135,7 @@ func TestPositionsStayDenseWhenManyClientsBuyAtOnce(t *testing.T) {
 	pause := func() { time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond) }
 	for _, b := range businesses {
 		insert := copySQL(t, s.DB, b.name)
-		errs := make(chan error, clients*each)
+		errs := make(chan error, clients*each+3)
 		var wg sync.WaitGroup
 		for c := range clients {
 			wg.Add(1)
@@ -138,11 +164,37 @@ func TestPositionsStayDenseWhenManyClientsBuyAtOnce(t *testing.T) {
 				}
 			}()
 		}
+		var numbered atomic.Int64
+		done := make(chan struct{})
+		var listers sync.WaitGroup
+		for l := range 3 {
+			listers.Add(1)
+			go func() {
+				defer listers.Done()
+				who := []apitest.Reseller{r, other}[l%2]
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					if _, err := s.DB.Exec(ctx, `SELECT zonkvmd_number_orders($1, $2)`, who.ID, b.name); err != nil {
+						errs <- err
+						return
+					}
+					numbered.Add(1)
+					pause()
+				}
+			}()
+		}
 		wg.Wait()
+		close(done)
+		listers.Wait()
 		close(errs)
 		for err := range errs {
 			require.NoError(t, err)
 		}
+		require.Positive(t, numbered.Load())
 		for _, who := range []apitest.Reseller{r, other} {
 			requireDense(t, s.DB, b.name, who.ID)
 		}
@@ -191,10 +243,11 @@ func TestOrdersAreNeverDeletedNorMovedToAnotherReseller(t *testing.T) {
 	}
 }
 
-// TestMigrationNumbersTheOrdersItFinds undoes migration 5 on a database
-// with orders of two resellers, interleaved, adds more without positions,
-// migrates up again and checks the positions it gave and that
-// the next purchase follows them.
+// TestMigrationNumbersTheOrdersItFinds undoes migration 12 on a database
+// with orders of two resellers, interleaved and not yet numbered (its down
+// migration numbers them and brings back numbering at COMMIT), adds more,
+// migrates up again and checks the positions and that the next purchase
+// follows them.
 func TestMigrationNumbersTheOrdersItFinds(t *testing.T) {
 	t.Parallel()
 	s := openShop(t, 8)
@@ -204,11 +257,17 @@ func TestMigrationNumbersTheOrdersItFinds(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, postgres.MigrateDown(ctx, s.DB, 1))
 	for _, b := range businesses {
+		for _, who := range []apitest.Reseller{r, other} {
+			require.Zero(t, placeholders(t, s.DB, b.name, who.ID), b.name)
+		}
+	}
+	for _, b := range businesses {
 		insert := copySQL(t, s.DB, b.name)
 		for i := range 5 {
 			_, err := s.DB.Exec(ctx, insert, first[b.name][i%2], 1+i, nil)
 			require.NoError(t, err)
 		}
+		require.Zero(t, placeholders(t, s.DB, b.name, r.ID), "numbered at COMMIT again: %s", b.name)
 	}
 	require.NoError(t, postgres.MigrateUp(ctx, s.DB))
 	s.DB.Reset() // the pool's statements were prepared on the old tables
