@@ -5,6 +5,7 @@
 // 已回收) and its resource destroyed. The daemon sweeps periodically, one
 // daemon at a time; the operator can sweep by hand for any instant, or
 // rehearse with a dry run. Sweeping one instant twice changes nothing more.
+// A sweep also gives new orders their list positions (migration 12).
 package lifecycle
 
 import (
@@ -75,8 +76,24 @@ func (s *Sweeper) Sweep(ctx context.Context, at time.Time, dryRun bool) ([]Actio
 		if err != nil {
 			return actions, err
 		}
+		if !dryRun {
+			if err := s.number(ctx, b); err != nil {
+				return actions, err
+			}
+		}
 	}
 	return actions, nil
+}
+
+// number gives every reseller's orders of b bought since its last list
+// their list positions (migration 12), as the reseller's next list would:
+// a reseller that buys without listing then never leaves its next list
+// more than one sweep interval of purchases to number.
+func (s *Sweeper) number(ctx context.Context, b orderflow.Business) error {
+	if _, err := s.DB.Exec(ctx, `SELECT zonkvmd_number_orders(id, $1) FROM resellers`, b.Name); err != nil {
+		return fmt.Errorf("lifecycle: number %s orders: %w", b.Name, err)
+	}
+	return nil
 }
 
 // sweepBusiness ends the period of every live order of b due at at, then

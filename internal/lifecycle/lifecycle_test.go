@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
@@ -145,6 +146,30 @@ func TestADryRunReportsAndChangesNothing(t *testing.T) {
 	a, err := billing.GetAccount(context.Background(), f.env.DB, r.ID)
 	require.NoError(t, err)
 	require.Equal(t, "270.00", a.Balance.String())
+}
+
+// TestASweepNumbersOrdersNoListHasNumbered: purchases leave their list
+// positions to the next list (migration 12); a sweep gives them too, so a
+// reseller who never lists leaves its first list little to do.
+func TestASweepNumbersOrdersNoListHasNumbered(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	r, other := f.env.NewReseller(t, "900"), f.env.NewReseller(t, "900")
+	ids := []int64{f.buy(t, r, 0), f.buy(t, other, 0), f.buy(t, r, 0)}
+	positions := func() []int64 {
+		rows, err := f.env.DB.Query(context.Background(), `SELECT position FROM server_orders WHERE id = ANY($1) ORDER BY id`, ids)
+		require.NoError(t, err)
+		p, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		require.NoError(t, err)
+		return p
+	}
+	require.Equal(t, []int64{-ids[0], -ids[1], -ids[2]}, positions())
+	_, err := f.sw.Sweep(context.Background(), apitest.At("2026-02-01 10:00:00"), true)
+	require.NoError(t, err)
+	require.Equal(t, []int64{-ids[0], -ids[1], -ids[2]}, positions(), "a dry run numbers nothing")
+	_, err = f.sw.Sweep(context.Background(), apitest.At("2026-02-01 10:00:00"), false)
+	require.NoError(t, err)
+	require.Equal(t, []int64{1, 1, 2}, positions())
 }
 
 func TestConcurrentSweepsRenewOnce(t *testing.T) {
