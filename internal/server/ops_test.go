@@ -127,6 +127,7 @@ func requirePolicyRoundTrip(t *testing.T, env *apitest.Env, r apitest.Reseller, 
 
 	env.Call(t, r, "server_del_hardpolicy", id, "policy_guid", added.GUID).OK(t)
 	require.Empty(t, listPolicies(t, env, r, id))
+	require.Equal(t, "[]", getServer(t, env, r, id)["securityPolicyList"])
 	rules, err = vms.ListRules(ctx, ref)
 	require.NoError(t, err)
 	require.Empty(t, rules)

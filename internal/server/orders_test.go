@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -99,6 +100,53 @@ func TestGetServerListsSecurityPoliciesAsJSONText(t *testing.T) {
 	}, policies[0])
 	require.Equal(t, float64(second.ID), policies[1]["id"])
 	require.Equal(t, "Outbound", policies[1]["direction"])
+}
+
+// TestGetServerFollowsItsLineSystemAndPoliciesWhenTheyChange: getserver
+// reads the line's and system's guids, the driver and the policies from
+// the order's row (migration 13); each change of what they copy shows at
+// once, whoever writes it.
+func TestGetServerFollowsItsLineSystemAndPoliciesWhenTheyChange(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	c := f.Caller(t)
+	ctx := context.Background()
+	line := testfactory.ServerLine(t, f.DB, nil)
+	system, other := testfactory.System(t, f.DB, nil), testfactory.System(t, f.DB, nil)
+	o := testfactory.ServerOrder(t, f.DB, f.Box, c.Reseller.ID, func(o *testfactory.ServerOrderRow) {
+		o.LineID, o.SystemID = line.ID, system.ID
+	})
+	get := func() map[string]any {
+		t.Helper()
+		data, err := c.Call(t, "getserver", map[string]any{"guid": strconv.FormatInt(o.ID, 10)})
+		require.NoError(t, err)
+		got := testfactory.Object(t, data)
+		return map[string]any{"line_guid": got["line_guid"], "system_guid": got["system_guid"],
+			"api_type": got["api_type"], "securityPolicyList": got["securityPolicyList"]}
+	}
+	require.Equal(t, map[string]any{"line_guid": line.GUID, "system_guid": system.GUID, "api_type": "mofangyun",
+		"securityPolicyList": "[]"}, get())
+
+	_, err := f.DB.Exec(ctx, `UPDATE server_lines SET guid = 'L-RENAMED', provider_driver = 'sim' WHERE id = $1`, line.ID)
+	require.NoError(t, err)
+	_, err = f.DB.Exec(ctx, `UPDATE systems SET guid = 'S-RENAMED' WHERE id = $1`, system.ID)
+	require.NoError(t, err)
+	require.Equal(t, map[string]any{"line_guid": "L-RENAMED", "system_guid": "S-RENAMED", "api_type": "sim",
+		"securityPolicyList": "[]"}, get())
+
+	// A reinstall moves the order to another system.
+	_, err = f.DB.Exec(ctx, `UPDATE server_orders SET system_id = $2 WHERE id = $1`, o.ID, other.ID)
+	require.NoError(t, err)
+	require.Equal(t, other.GUID, get()["system_guid"])
+
+	p := testfactory.SecurityPolicy(t, f.DB, o.ID, nil)
+	require.Contains(t, get()["securityPolicyList"], `"status":1`)
+	_, err = f.DB.Exec(ctx, `UPDATE server_security_policies SET status = 0 WHERE id = $1`, p.ID)
+	require.NoError(t, err)
+	require.Contains(t, get()["securityPolicyList"], `"status":0`)
+	_, err = f.DB.Exec(ctx, `DELETE FROM server_security_policies WHERE id = $1`, p.ID)
+	require.NoError(t, err)
+	require.Equal(t, "[]", get()["securityPolicyList"])
 }
 
 func TestGetServerAnswersEmptyPasswordWhenNoneIsSet(t *testing.T) {
