@@ -102,19 +102,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out.code, out.msg = env.Code, env.Msg
 	writeEnvelope(w, status, env)
+	took := time.Since(start)
 	h.Log.Info("api",
 		zap.String("request_id", reqID),
 		zap.String("action", out.action),
 		zap.String("sub", out.sub),
 		zap.String("appid", out.appid),
-		zap.String("ip", ip.String()),
+		zap.Stringer("ip", ip),
 		zap.Int("status", status),
 		zap.Int("code", out.code),     // the envelope's code
 		zap.String("answer", out.msg), // the envelope's msg ("msg" is zap's message, "api")
-		zap.Duration("duration", time.Since(start)),
+		zap.Duration("duration", took),
 	)
 	if h.Observe != nil {
-		h.Observe(out.action, out.code, time.Since(start))
+		h.Observe(out.action, out.code, took)
 	}
 }
 
