@@ -89,8 +89,18 @@ func (s *Sweeper) Sweep(ctx context.Context, at time.Time, dryRun bool) ([]Actio
 // their list positions (migration 12), as the reseller's next list would:
 // a reseller that buys without listing then never leaves its next list
 // more than one sweep interval of purchases to number.
+// It runs without the API's statement timeout: a backlog (100,000 orders
+// take about a second here) must not be left for ever to lists that time
+// out on it.
 func (s *Sweeper) number(ctx context.Context, b orderflow.Business) error {
-	if _, err := s.DB.Exec(ctx, `SELECT zonkvmd_number_orders(id, $1) FROM resellers`, b.Name); err != nil {
+	err := postgres.Tx(ctx, s.DB, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT zonkvmd_number_orders(id, $1) FROM resellers`, b.Name)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("lifecycle: number %s orders: %w", b.Name, err)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/apitest"
 	"github.com/zonkvm/zonkvmd/internal/billing"
 	"github.com/zonkvm/zonkvmd/internal/lifecycle"
+	"github.com/zonkvm/zonkvmd/internal/postgres"
 	"github.com/zonkvm/zonkvmd/internal/postgres/pgtest"
 )
 
@@ -170,6 +171,45 @@ func TestASweepNumbersOrdersNoListHasNumbered(t *testing.T) {
 	_, err = f.sw.Sweep(context.Background(), apitest.At("2026-02-01 10:00:00"), false)
 	require.NoError(t, err)
 	require.Equal(t, []int64{1, 1, 2}, positions())
+}
+
+// TestASweepNumbersPastTheAPIsStatementTimeout: the sweep's numbering is
+// not cut short by the pool's statement timeout (a backlog, or here a list
+// holding the reseller's position lock, may take longer), so a backlog
+// that lists time out on still gets numbered.
+func TestASweepNumbersPastTheAPIsStatementTimeout(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	r := f.env.NewReseller(t, "900")
+	id := f.buy(t, r, 0)
+	short, err := postgres.OpenWith(ctx, f.env.DB.Config().ConnString(), postgres.Options{StatementTimeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(short.Close)
+	_, err = short.Exec(ctx, `SELECT pg_sleep(0.4)`)
+	require.Error(t, err, "the pool's statements time out")
+
+	// Another session holds the reseller's position lock for longer than
+	// the timeout, as a long list would.
+	holder, err := f.env.DB.Begin(ctx)
+	require.NoError(t, err)
+	_, err = holder.Exec(ctx, `INSERT INTO order_position_locks (reseller_id, business) VALUES ($1, 'server')
+		ON CONFLICT DO NOTHING`, r.ID)
+	require.NoError(t, err)
+	_, err = holder.Exec(ctx, `SELECT FROM order_position_locks WHERE reseller_id = $1 AND business = 'server' FOR UPDATE`, r.ID)
+	require.NoError(t, err)
+	swept := make(chan error, 1)
+	go func() {
+		sw := &lifecycle.Sweeper{DB: short, Jobs: f.env.App.Jobs, Log: zap.NewNop()}
+		_, err := sw.Sweep(ctx, apitest.At("2026-02-01 10:00:00"), false)
+		swept <- err
+	}()
+	time.Sleep(600 * time.Millisecond)
+	require.NoError(t, holder.Commit(ctx))
+	require.NoError(t, <-swept)
+	var position int64
+	require.NoError(t, f.env.DB.QueryRow(ctx, `SELECT position FROM server_orders WHERE id = $1`, id).Scan(&position))
+	require.Equal(t, int64(1), position)
 }
 
 func TestConcurrentSweepsRenewOnce(t *testing.T) {
