@@ -30,7 +30,8 @@ DROP FUNCTION zonkvmd_order_position();
 -- after the other; each statement of a read-committed transaction sees
 -- what committed before it began, so under the lock nothing numbered
 -- changes. When nothing waits for a position it takes no lock and writes
--- nothing (one index look-up).
+-- nothing (one index look-up, which until the table's next vacuum steps
+-- over the dead entries of the placeholders numbered since).
 CREATE FUNCTION zonkvmd_number_orders(reseller bigint, business text) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
