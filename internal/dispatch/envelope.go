@@ -41,8 +41,8 @@ func failure(e *Error) Envelope {
 
 // Encode writes v as UTF-8 JSON with Chinese and <>& unescaped.
 func Encode(v any) ([]byte, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, 2048)) // most answers fit: no regrowing
-	enc := json.NewEncoder(buf)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
