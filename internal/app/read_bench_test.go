@@ -205,6 +205,58 @@ func (t *target) p99() time.Duration {
 	return t.lat[len(t.lat)*99/100]
 }
 
+// readBench is what BenchmarkRead loads: a daemon, its twin without the
+// authentication cache, the two floors, and the forms each is sent.
+type readBench struct {
+	daemon, uncached, full, narrow string // URLs
+	form, bareForm                 url.Values
+}
+
+// newReadBench starts the servers of BenchmarkRead on one order of a new
+// reseller (without security policies: fullRead passes the stored JSON
+// through, which for an empty list is what getserver answers) and checks
+// that fullRead answers exactly what getserver answers.
+func newReadBench(t testing.TB) readBench {
+	db := pgtest.DB(t)
+	env := apitest.New(t, db, func(c *config.Config) { c.MaxInFlight = 1 << 20 })
+	require.Eventually(t, env.App.Auth.Live, 10*time.Second, 5*time.Millisecond)
+	r := env.NewReseller(t, "")
+	box := apitest.NewBox(t)
+	order := testfactory.ServerOrder(t, db, box, r.ID, nil)
+
+	// The same daemon without its listener: authentication reads the
+	// database on every request, as before the cache.
+	uncached := apitest.NewWithoutWorkers(t, db, func(c *config.Config) { c.MaxInFlight = 1 << 20 })
+	full := httptest.NewServer(fullRead(db, r.ID, box))
+	t.Cleanup(full.Close)
+	narrow := httptest.NewServer(narrowRead(db, r.ID))
+	t.Cleanup(narrow.Close)
+	rb := readBench{
+		daemon: env.Server.URL + "/api/same/index", uncached: uncached.Server.URL + "/api/same/index",
+		full: full.URL, narrow: narrow.URL,
+		form:     r.Form("getserver", "guid", strconv.FormatInt(order.ID, 10)),
+		bareForm: url.Values{"guid": {strconv.FormatInt(order.ID, 10)}},
+	}
+	answer := func(url string, form url.Values) string {
+		resp, err := http.PostForm(url, form)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return string(raw)
+	}
+	got := answer(rb.daemon, rb.form)
+	require.True(t, strings.HasPrefix(got, `{"code":1`), got)
+	require.Equal(t, got, answer(rb.full, rb.bareForm), "the bare read must answer what getserver answers")
+	return rb
+}
+
+// TestTheBareReadAnswersWhatGetserverAnswers keeps BenchmarkRead's floor
+// doing the daemon's work for the answer as getserver changes.
+func TestTheBareReadAnswersWhatGetserverAnswers(t *testing.T) {
+	newReadBench(t)
+}
+
 // BenchmarkRead compares getserver through the whole daemon (routing,
 // request id, parsing, the front door's checks, authentication, the
 // action, the envelope, metrics, the access log) with the floors above,
@@ -215,42 +267,14 @@ func (t *target) p99() time.Duration {
 // authentication cache is off. The four servers take turns within each
 // client count, so that the machine's drift falls on all of them.
 func BenchmarkRead(b *testing.B) {
-	db := pgtest.DB(b)
-	env := apitest.New(b, db, func(c *config.Config) { c.MaxInFlight = 1 << 20 })
-	require.Eventually(b, env.App.Auth.Live, 10*time.Second, 5*time.Millisecond)
-	r := env.NewReseller(b, "")
-	box := apitest.NewBox(b)
-	order := testfactory.ServerOrder(b, db, box, r.ID, nil)
-	form := r.Form("getserver", "guid", strconv.FormatInt(order.ID, 10))
-
-	// The same daemon without its listener: authentication reads the
-	// database on every request, as before the cache.
-	uncached := apitest.NewWithoutWorkers(b, db, func(c *config.Config) { c.MaxInFlight = 1 << 20 })
-	full := httptest.NewServer(fullRead(db, r.ID, box))
-	b.Cleanup(full.Close)
-	narrow := httptest.NewServer(narrowRead(db, r.ID))
-	b.Cleanup(narrow.Close)
-	bareForm := url.Values{"guid": {strconv.FormatInt(order.ID, 10)}}
-
-	answer := func(url string, form url.Values) string {
-		resp, err := http.PostForm(url, form)
-		require.NoError(b, err)
-		defer resp.Body.Close()
-		raw, err := io.ReadAll(resp.Body)
-		require.NoError(b, err)
-		return string(raw)
-	}
-	daemonAnswer := answer(env.Server.URL+"/api/same/index", form)
-	require.True(b, strings.HasPrefix(daemonAnswer, `{"code":1`), daemonAnswer)
-	require.Equal(b, daemonAnswer, answer(full.URL, bareForm), "the full floor must answer what getserver answers")
-
+	rb := newReadBench(b)
 	for _, clients := range []int{16, 64} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			n := max(b.N, 2000)
-			base := newTarget(b, full.URL, bareForm, clients)
-			ten := newTarget(b, narrow.URL, bareForm, clients)
-			daemon := newTarget(b, env.Server.URL+"/api/same/index", form, clients)
-			cacheOff := newTarget(b, uncached.Server.URL+"/api/same/index", form, clients)
+			base := newTarget(b, rb.full, rb.bareForm, clients)
+			ten := newTarget(b, rb.narrow, rb.bareForm, clients)
+			daemon := newTarget(b, rb.daemon, rb.form, clients)
+			cacheOff := newTarget(b, rb.uncached, rb.form, clients)
 			all := []*target{base, ten, daemon, cacheOff}
 			for _, t := range all { // warm up, then forget it
 				t.load(b, clients, n/4)
