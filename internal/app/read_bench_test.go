@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,15 +26,35 @@ import (
 	"github.com/zonkvm/zonkvmd/internal/testfactory"
 )
 
-// fullRead is the floor a read is measured against: net/http, the form
-// parsed, one indexed SELECT of the order's row, the envelope written, and
-// nothing of the daemon (no router or middleware, no authentication,
-// deadline, metrics or access log). It answers the same bytes as getserver
-// (BenchmarkRead checks), so it does the same work for the answer: the
-// document's thirty fields, the sealed password opened, the two times in
-// the operator's zone. Its SELECT is a copy of getserver's, not the same
-// constant, so that a change to getserver does not move its floor.
-func fullRead(db *postgres.DB, resellerID int64, box *secret.Box) http.Handler {
+// bareServer serves a floor: the form parsed, read's answer for the guid
+// written in the envelope, and nothing of the daemon (no router or
+// middleware, no authentication, deadline, metrics or access log).
+func bareServer(read func(ctx context.Context, id int64) (any, error)) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		id, _ := strconv.ParseInt(r.PostForm.Get("guid"), 10, 64)
+		data, err := read(r.Context(), id)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		body, _ := dispatch.Encode(dispatch.Envelope{Code: 1, Msg: "success", Data: data, Wait: 3})
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write(body)
+	}))
+}
+
+// fullRead is the floor a read is measured against (bareServer's): one
+// indexed SELECT of the order's row. It answers the same bytes as
+// getserver (newReadBench checks), so it does the same work for the
+// answer: the document's thirty fields, the sealed password opened, the
+// two times in the operator's zone. Its SELECT is a copy of getserver's,
+// not the same constant, so that a change to getserver does not move its
+// floor.
+func fullRead(db *postgres.DB, resellerID int64, box *secret.Box) func(context.Context, int64) (any, error) {
 	type order struct {
 		ID                 int64  `json:"id"`
 		ClientUserID       int64  `json:"client_user_id"`
@@ -66,16 +87,11 @@ func fullRead(db *postgres.DB, resellerID int64, box *secret.Box) http.Handler {
 		Port               string `json:"port"`
 		APIType            string `json:"api_type"`
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		id, _ := strconv.ParseInt(r.PostForm.Get("guid"), 10, 64)
+	return func(ctx context.Context, id int64) (any, error) {
 		var o order
 		var sealed []byte
 		var buy, end time.Time
-		err := db.QueryRow(r.Context(), `
+		err := db.QueryRow(ctx, `
 			SELECT id, client_user_id, need_reset_vnc, line_guid, line_id, system_guid,
 			       ip, local_ip, cpu, memory, harddisks, bandwidth,
 			       in_bandwidth, defense, login_name, login_password_enc,
@@ -90,53 +106,42 @@ func fullRead(db *postgres.DB, resellerID int64, box *secret.Box) http.Handler {
 			&buy, &end, &o.OrderStatus, &o.RunStatus, &o.ActStatus,
 			&o.SnapStatus, &o.VNCPort, &o.ShareType, &o.LoginPort, &o.ShareIP,
 			&o.AppendIP, &o.SecurityPolicyList, &o.Port, &o.APIType)
-		if err == nil {
-			o.LoginPassword, err = box.OpenString(sealed)
-		}
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+			return nil, err
+		}
+		if o.LoginPassword, err = box.OpenString(sealed); err != nil {
+			return nil, err
 		}
 		o.BuyTime = buy.In(apitype.Location()).Format(apitype.DateTimeLayout)
 		o.EndTime = end.In(apitype.Location()).Format(apitype.DateTimeLayout)
-		body, _ := dispatch.Encode(dispatch.Envelope{Code: 1, Msg: "success", Data: o, Wait: 3})
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(body)
-	})
+		return o, nil
+	}
 }
 
 // narrowRead is the first floor of issue 12, kept so that its figures
 // compare with earlier ones: as fullRead, but ten columns of the row,
 // answered as a map.
-func narrowRead(db *postgres.DB, resellerID int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		id, _ := strconv.ParseInt(r.PostForm.Get("guid"), 10, 64)
+func narrowRead(db *postgres.DB, resellerID int64) func(context.Context, int64) (any, error) {
+	return func(ctx context.Context, id int64) (any, error) {
 		var o struct {
-			ID                   int64  `json:"id"`
-			IP, LocalIP, Disks   string `json:"-"`
-			CPU, Memory, Bwidth  int    `json:"-"`
-			OrderStatus, RunStat int    `json:"-"`
+			ID                   int64
+			IP, LocalIP, Disks   string
+			CPU, Memory, Bwidth  int
+			OrderStatus, RunStat int
 			End                  time.Time
 		}
-		err := db.QueryRow(r.Context(), `
+		err := db.QueryRow(ctx, `
 			SELECT id, ip, local_ip, harddisks, cpu, memory, bandwidth, order_status, run_status, end_time
 			FROM server_orders WHERE reseller_id = $1 AND id = $2`, resellerID, id).Scan(
 			&o.ID, &o.IP, &o.LocalIP, &o.Disks, &o.CPU, &o.Memory, &o.Bwidth, &o.OrderStatus, &o.RunStat, &o.End)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+			return nil, err
 		}
-		body, _ := dispatch.Encode(dispatch.Envelope{Code: 1, Msg: "success", Data: map[string]any{
+		return map[string]any{
 			"id": o.ID, "ip": o.IP, "localIP": o.LocalIP, "harddisks": o.Disks, "cpu": o.CPU, "memory": o.Memory,
 			"bandwidth": o.Bwidth, "orderStatus": o.OrderStatus, "runStatus": o.RunStat, "endTime": o.End.Format(time.DateTime),
-		}, Wait: 3})
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write(body)
-	})
+		}, nil
+	}
 }
 
 // target is one server under load, with its own keep-alive connections,
@@ -227,9 +232,9 @@ func newReadBench(t testing.TB) readBench {
 	// The same daemon without its listener: authentication reads the
 	// database on every request, as before the cache.
 	uncached := apitest.NewWithoutWorkers(t, db, func(c *config.Config) { c.MaxInFlight = 1 << 20 })
-	full := httptest.NewServer(fullRead(db, r.ID, box))
+	full := bareServer(fullRead(db, r.ID, box))
 	t.Cleanup(full.Close)
-	narrow := httptest.NewServer(narrowRead(db, r.ID))
+	narrow := bareServer(narrowRead(db, r.ID))
 	t.Cleanup(narrow.Close)
 	rb := readBench{
 		daemon: env.Server.URL + "/api/same/index", uncached: uncached.Server.URL + "/api/same/index",
